@@ -373,7 +373,7 @@ verifier_resultat(int64 t, DateADT d, int32 n)
 	if (t < premier_jour() || t > dernier_jour())
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("%d jours ouvrés from %s is outside the holiday calendar",
+				 errmsg("%d business days from %s is outside the holiday calendar",
 						n, date_texte(d)),
 				 errdetail("flux knows French public holidays from %d to %d.",
 						   CALENDRIER_PREMIERE_ANNEE, CALENDRIER_DERNIERE_ANNEE)));

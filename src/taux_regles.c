@@ -36,7 +36,7 @@ TauxReservataire(int32 reserves, int32 parc)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("%d reserved units exceed the stock of %d units", reserves, parc),
-				 errdetail("A réservataire cannot hold more than 100%% of the stock."),
+				 errdetail("A reservataire cannot hold more than 100%% of the stock."),
 				 errhint("Check that both counts cover the same bailleur and territory.")));
 
 	return (Taux) (((int64) reserves * TAUX_MAX * 2 + parc) / ((int64) parc * 2));
