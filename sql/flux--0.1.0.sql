@@ -37,6 +37,11 @@ CREATE TYPE flux.taux (
 	CATEGORY = 'N'
 );
 
+COMMENT ON FUNCTION flux.taux_in(cstring) IS 'Text input of flux.taux: ''30'', ''30%'', ''12.5%'', ''12,5 %''';
+COMMENT ON FUNCTION flux.taux_out(flux.taux) IS 'Text output of flux.taux, shortest exact form: ''12.5%''';
+COMMENT ON FUNCTION flux.taux_recv(internal) IS 'Binary input of flux.taux: a network-order int32 of hundredths of a percent, validated';
+COMMENT ON FUNCTION flux.taux_send(flux.taux) IS 'Binary output of flux.taux: a network-order int32 of hundredths of a percent';
+
 COMMENT ON TYPE flux.taux IS
 	'A share of the annual flow in percent, exact to 0.01 % (0 % to 100 %); input ''30'', ''12.5%'', ''12,5 %''; output ''12.5%''';
 

@@ -376,7 +376,8 @@ verifier_resultat(int64 t, DateADT d, int32 n)
 				 errmsg("%d business days from %s is outside the holiday calendar",
 						n, date_texte(d)),
 				 errdetail("flux knows French public holidays from %d to %d.",
-						   CALENDRIER_PREMIERE_ANNEE, CALENDRIER_DERNIERE_ANNEE)));
+						   CALENDRIER_PREMIERE_ANNEE, CALENDRIER_DERNIERE_ANNEE),
+				 errhint("Count fewer business days, or from a date further from the calendar's ends.")));
 	return (DateADT) t;
 }
 
