@@ -16,7 +16,8 @@ DOCS         =
 
 # pg_regress: install first, one file per concern, uninstall last
 REGRESS      = install taux calendrier repartition uninstall
-REGRESS_OPTS = --dbname=flux_regression --encoding=UTF8
+REGRESS_OPTS = --encoding=UTF8
+CONTRIB_TESTDB = flux_regression
 
 # PostgreSQL's headers are system headers (-isystem): some of their inline
 # functions trip -Wextra, and our own code is held to -Wall -Wextra in full.

@@ -9,7 +9,9 @@
 #   flux_build_install         make && make install, quiet unless it fails
 #   flux_with_cluster CMD...   run CMD against PG* if set, else in a throwaway
 #                              cluster (kept running when FLUX_KEEP=1)
-#   flux_at_exit FUNC          run FUNC when the script exits (last in, first out)
+#   flux_at_exit FUNC          run FUNC when the script exits (last in, first
+#                              out; FUNC gets the exit status)
+#   $FLUX_TMP                  scratch directory of this run, removed on exit
 #
 # The throwaway cluster is made here with initdb + pg_ctl rather than with
 # pg_virtualenv: pg_virtualenv cannot leave a cluster running (demo --keep),
@@ -60,6 +62,11 @@ trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# Scratch directory for logs, removed on exit.
+FLUX_TMP=$(mktemp -d /tmp/flux-run.XXXXXX)
+flux__exit_rm_tmp() { rm -rf "$FLUX_TMP"; }
+flux_at_exit flux__exit_rm_tmp
+
 # --------------------------------------------------------------------------
 # Packages
 # --------------------------------------------------------------------------
@@ -69,9 +76,9 @@ trap 'exit 143' TERM
 # No `locales`: clusters use C.UTF-8, which glibc always provides.
 FLUX_PACKAGES=(
 	make gcc libc6-dev
-	postgresql-$FLUX_PG_VERSION
-	postgresql-server-dev-$FLUX_PG_VERSION
-	postgresql-$FLUX_PG_VERSION-pgtap
+	"postgresql-$FLUX_PG_VERSION"
+	"postgresql-server-dev-$FLUX_PG_VERSION"
+	"postgresql-$FLUX_PG_VERSION-pgtap"
 	libtap-parser-sourcehandler-pgtap-perl
 )
 
@@ -99,17 +106,15 @@ flux_ensure_packages() {
 	fi
 
 	flux_say "installing Debian packages: ${missing[*]}"
-	log=$(mktemp /tmp/flux-apt.XXXXXX.log)
+	log=$FLUX_TMP/apt.log
 	export DEBIAN_FRONTEND=noninteractive
 	if ! apt-get update -q >"$log" 2>&1 </dev/null ||
 		! apt-get install -y -q --no-install-recommends \
 			-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
 			"${missing[@]}" >>"$log" 2>&1 </dev/null; then
 		cat "$log" >&2
-		rm -f "$log"
 		flux_die "apt-get failed (log above)"
 	fi
-	rm -f "$log"
 	mapfile -t missing < <(flux__missing_packages)
 	((${#missing[@]} == 0)) || flux_die "still missing after apt-get: ${missing[*]}"
 }
@@ -123,12 +128,11 @@ flux_build_install() {
 	local log jobs
 	[[ -x $PG_CONFIG ]] || flux_die "pg_config not found at $PG_CONFIG (is postgresql-server-dev-$FLUX_PG_VERSION installed?)"
 	jobs=$(nproc 2>/dev/null || echo 2)
-	log=$(mktemp /tmp/flux-build.XXXXXX.log)
+	log=$FLUX_TMP/build.log
 	flux_say "building flux${PG_CFLAGS:+ (PG_CFLAGS=$PG_CFLAGS)}"
 	if ! make -C "$FLUX_ROOT" -j"$jobs" PG_CONFIG="$PG_CONFIG" with_llvm=no \
 		PG_CFLAGS="${PG_CFLAGS:-}" >"$log" 2>&1 </dev/null; then
 		cat "$log" >&2
-		rm -f "$log"
 		flux_warn "build failed (make output above)"
 		return 1
 	fi
@@ -136,12 +140,10 @@ flux_build_install() {
 	if ! make -C "$FLUX_ROOT" install PG_CONFIG="$PG_CONFIG" with_llvm=no \
 		PG_CFLAGS="${PG_CFLAGS:-}" >"$log" 2>&1 </dev/null; then
 		cat "$log" >&2
-		rm -f "$log"
 		((EUID == 0)) || flux_warn "make install writes into $("$PG_CONFIG" --pkglibdir): run as root (sudo)"
 		flux_warn "install failed (make output above)"
 		return 1
 	fi
-	rm -f "$log"
 }
 
 # --------------------------------------------------------------------------
@@ -151,9 +153,13 @@ FLUX_CLUSTER_DIR=
 FLUX_CLUSTER_PORT=
 FLUX_CLUSTER_OWNER=
 
-# True when the caller points us at an existing server.
+# True when the caller pointed us at an existing server.  Decided once, from
+# the environment the script was started with: inside flux_with_cluster the
+# throwaway cluster's own PGHOST/PGPORT are set.
+FLUX_EXISTING_SERVER=0
+[[ -n ${PGHOST:-}${PGPORT:-}${PGDATABASE:-} ]] && FLUX_EXISTING_SERVER=1
 flux_external_db() {
-	[[ -n ${PGHOST:-}${PGPORT:-}${PGDATABASE:-} ]]
+	((FLUX_EXISTING_SERVER == 1))
 }
 
 # Run a command as the cluster owner, from / (no "could not change directory").
@@ -256,25 +262,27 @@ flux__exit_stop_cluster() { flux_cluster_stop; }
 # flux_with_cluster CMD...: run CMD, in the current shell, against
 #  - the existing server when any of PGHOST, PGPORT, PGDATABASE is set;
 #  - otherwise a new throwaway cluster (PGHOST/PGPORT/PGUSER exported), that is
-#    stopped and removed when CMD returns, or on any exit; with FLUX_KEEP=1 it
-#    is left running instead.
-# CMD's status is returned; with `set -e` a failing CMD exits the script (the
-# exit hook still removes the cluster).
+#    stopped and removed when CMD returns, or on any exit or signal.  With
+#    FLUX_KEEP=1 it is left running after a successful CMD, and the lines to
+#    connect to database $FLUX_KEEP_DB (default postgres) and to remove the
+#    cluster are printed.
+# CMD is not run in a condition, so `set -e` keeps working inside it: a failing
+# command in CMD exits the script (and the exit hook removes the cluster).
 flux_with_cluster() {
-	local rc=0
+	local rc
 	if flux_external_db; then
 		flux_say "using the existing server (PGHOST=${PGHOST:-} PGPORT=${PGPORT:-} PGDATABASE=${PGDATABASE:-})"
-		"$@" || rc=$?
-		return "$rc"
+		"$@"
+		return
 	fi
 	flux_say "starting a throwaway PostgreSQL $FLUX_PG_VERSION cluster"
 	flux_at_exit flux__exit_stop_cluster
-	[[ ${FLUX_KEEP:-0} == 1 ]] && FLUX_CLUSTER_KEEP_DIR_ON_EXIT=1
 	flux_cluster_start "${FLUX_CLUSTER_NAME:-cluster}"
-	"$@" || rc=$?
-	if [[ ${FLUX_KEEP:-0} == 1 ]]; then
-		# keep: forget the directory so the exit hook leaves it alone
-		FLUX_CLUSTER_DIR=
+	"$@"
+	rc=$?
+	if [[ ${FLUX_KEEP:-0} == 1 && $rc == 0 ]]; then
+		flux_cluster_print_keep "${FLUX_KEEP_DB:-postgres}"
+		FLUX_CLUSTER_DIR= # so that the exit hook leaves it alone
 	else
 		flux_cluster_stop
 	fi
@@ -286,13 +294,21 @@ flux_psql() {
 	psql -X -v ON_ERROR_STOP=1 -P pager=off "$@" </dev/null
 }
 
-# Create database $1 in the current server unless it exists.
+# Create database $1 on the current server unless it exists (the name is
+# quoted by psql's :"var" interpolation).
 flux_createdb_if_missing() {
-	local db=$1
-	flux_psql -q -d postgres -v db="$db" <<<'' >/dev/null
-	flux_psql -q -d postgres -v db="$db" -c '' >/dev/null 2>&1 || true
-	if [[ -z $(flux_psql -d postgres -At -v db="$db" \
-		-c "SELECT 1 FROM pg_catalog.pg_database WHERE datname = '$db'") ]]; then
-		flux_psql -q -d postgres -c "CREATE DATABASE \"$db\""
-	fi
+	psql -X -q -v ON_ERROR_STOP=1 -d postgres -v db="$1" >/dev/null <<-'EOF'
+		SELECT pg_catalog.format('CREATE DATABASE %I', :'db')
+		 WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = :'db')
+		\gexec
+	EOF
+}
+
+# Drop and re-create database $1 (a clean database for each test run).
+flux_recreatedb() {
+	psql -X -q -v ON_ERROR_STOP=1 -d postgres -v db="$1" >/dev/null <<-'EOF'
+		SET client_min_messages = warning;
+		DROP DATABASE IF EXISTS :"db";
+		CREATE DATABASE :"db";
+	EOF
 }
