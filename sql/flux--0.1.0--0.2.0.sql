@@ -4,6 +4,22 @@
 \echo Use "ALTER EXTENSION flux UPDATE TO '0.2.0'" to load this file. \quit
 
 --------------------------------------------------------------------------
+-- 0. Fixes to 0.1.0
+--------------------------------------------------------------------------
+
+-- the schema is usable by every role; what each role may read or change is
+-- granted table by table (and, later, by row-level security)
+GRANT USAGE ON SCHEMA flux TO PUBLIC;
+
+-- hash partitioning needs the extended hash support function
+CREATE FUNCTION flux.taux_hash_extended(flux.taux, bigint) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'flux_taux_hash_extended'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION flux.taux_hash_extended(flux.taux, bigint) IS 'Extended hash support for flux.taux (hash partitioning)';
+ALTER OPERATOR FAMILY flux.taux_hash_ops USING hash
+	ADD FUNCTION 2 flux.taux_hash_extended(flux.taux, bigint);
+
+--------------------------------------------------------------------------
 -- 1. Reference data: RPLS codes with their French labels (owned by flux)
 --------------------------------------------------------------------------
 

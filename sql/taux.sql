@@ -99,3 +99,10 @@ SELECT part FROM bin ORDER BY part;
 SELECT count(*) AS values_checked,
        count(*) FILTER (WHERE (x::text)::flux.taux <> x) AS mismatches
   FROM (SELECT (i / 100.0)::flux.taux AS x FROM generate_series(0, 10000) i) s;
+
+-- hash partitioning on a taux column (0.2.0: extended hash support)
+CREATE TEMP TABLE parts_h (part flux.taux) PARTITION BY HASH (part);
+CREATE TEMP TABLE parts_h0 PARTITION OF parts_h FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+CREATE TEMP TABLE parts_h1 PARTITION OF parts_h FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+INSERT INTO parts_h SELECT (i / 4.0)::flux.taux FROM generate_series(0, 400) i;
+SELECT count(*), count(DISTINCT tableoid) AS partitions_used FROM parts_h;

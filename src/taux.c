@@ -291,6 +291,14 @@ flux_taux_hash(PG_FUNCTION_ARGS)
 	return hash_uint32((uint32) PG_GETARG_TAUX(0));
 }
 
+/* flux.taux_hash_extended(taux, bigint): extended hash, for hash partitioning */
+PG_FUNCTION_INFO_V1(flux_taux_hash_extended);
+Datum
+flux_taux_hash_extended(PG_FUNCTION_ARGS)
+{
+	return hash_uint32_extended((uint32) PG_GETARG_TAUX(0), PG_GETARG_INT64(1));
+}
+
 /* flux.taux_smaller(taux, taux): min() transition and combine */
 PG_FUNCTION_INFO_V1(flux_taux_smaller);
 Datum
