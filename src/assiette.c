@@ -37,6 +37,8 @@
 #include "utils/datetime.h"
 #include "utils/syscache.h"
 
+#include "assiette.h"
+
 /* the result labels, in the order of the flux.classement enum */
 typedef enum Classement
 {

@@ -75,4 +75,4 @@ awk -v n="$UNITS" -v runs="$RUNS" -v scan="$scan" -v a="$assiette" -v c="$c" -v 
 	printf "%-44s %10.1f %8.0f %10.2f\n", "classify + group, SQL twin (inlined)", t, t * 1e6 / n, t / scan
 	printf "C classer vs SQL twin: %.2fx faster\n", t / c
 }'
-psql -c "DROP SCHEMA bench CASCADE" -c "DROP EXTENSION flux CASCADE" >/dev/null
+psql -c "SET client_min_messages = warning" -c "DROP SCHEMA bench CASCADE" -c "DROP EXTENSION flux CASCADE" >/dev/null
