@@ -543,13 +543,13 @@ COMMENT ON FUNCTION flux.statut(flux.classement) IS
 -- every unit of a bailleur in a département, classified for the year
 CREATE FUNCTION flux.logements_classes(bailleur bigint, annee integer, departement text)
 	RETURNS TABLE (logement_id bigint, bailleur_id bigint, departement text, depcom text, epci text,
-				   qpv boolean, classement flux.classement)
+				   qpv boolean, patrimoine smallint, classement flux.classement)
 	LANGUAGE sql STABLE PARALLEL SAFE
 	ROWS 100000
 AS $$
 	-- the bailleur's family and the year's options are read once (InitPlans),
 	-- not joined per unit
-	SELECT l.id, l.bailleur_id, l.departement, l.depcom, l.epci, l.qpv,
+	SELECT l.id, l.bailleur_id, l.departement, l.depcom, l.epci, l.qpv, l.patrimoine,
 		   flux.classer($2,
 						(SELECT b.famille FROM flux.bailleur b WHERE b.id OPERATOR(pg_catalog.=) $1),
 						l.conv, l.finan, l.cus, l.typeconst, l.mode,
@@ -730,18 +730,17 @@ CREATE FUNCTION flux.rotation(bailleur bigint, departement text, annee integer,
 	LANGUAGE sql STABLE PARALLEL SAFE
 	ROWS 1
 AS $$
-	WITH parc AS (
-		SELECT k.logement_id, l.patrimoine
+	WITH k AS MATERIALIZED (
+		-- the year's classification of every unit, once
+		SELECT k.logement_id, k.patrimoine, flux.statut(k.classement) IN ('assiette', 'exclu') AS concerne
 		  FROM flux.logements_classes($1, $3, $2) k
-		  JOIN flux.logement l ON l.id OPERATOR(pg_catalog.=) k.logement_id
-		 WHERE flux.statut(k.classement) IN ('assiette', 'exclu')
 	), annee AS (
 		SELECT pg_catalog.make_date($3, 1, 1) AS debut, pg_catalog.make_date($3 OPERATOR(pg_catalog.+) 1, 1, 1) AS fin
 	), mouvements AS (
 		SELECT pg_catalog.count(DISTINCT v.logement_id) FILTER (
-				   WHERE $4 OPERATOR(pg_catalog.=) 'relocations' AND NOT v.premiere_location
+				   WHERE $4 OPERATOR(pg_catalog.=) 'relocations' AND NOT v.premiere_location AND k.concerne
 					 AND v.date_relocation OPERATOR(pg_catalog.>=) a.debut AND v.date_relocation OPERATOR(pg_catalog.<) a.fin
-					 AND p.patrimoine OPERATOR(pg_catalog.<=) ($3 OPERATOR(pg_catalog.-) 2))
+					 AND k.patrimoine OPERATOR(pg_catalog.<=) ($3 OPERATOR(pg_catalog.-) 2))
 			 OPERATOR(pg_catalog.+) pg_catalog.count(*) FILTER (
 				   WHERE $4 OPERATOR(pg_catalog.=) 'emmenagements'
 					 AND v.date_relocation OPERATOR(pg_catalog.>=) a.debut AND v.date_relocation OPERATOR(pg_catalog.<) a.fin)
@@ -749,16 +748,14 @@ AS $$
 				   WHERE $4 OPERATOR(pg_catalog.=) 'disponibles'
 					 AND v.date_disponible OPERATOR(pg_catalog.>=) a.debut AND v.date_disponible OPERATOR(pg_catalog.<) a.fin) AS n
 		  FROM flux.vacance v
-		  JOIN flux.logement l ON l.id OPERATOR(pg_catalog.=) v.logement_id
-		  LEFT JOIN parc p ON p.logement_id OPERATOR(pg_catalog.=) v.logement_id
+		  JOIN k ON k.logement_id OPERATOR(pg_catalog.=) v.logement_id
 		  CROSS JOIN annee a
-		 WHERE l.bailleur_id OPERATOR(pg_catalog.=) $1 AND l.departement OPERATOR(pg_catalog.=) $2
-		   -- vacancies of the parc concerné, and first lettings of new units
-		   AND (p.logement_id IS NOT NULL OR v.premiere_location)
+		 -- vacancies of the parc concerné, and first lettings of new units
+		 WHERE k.concerne OR v.premiere_location
 	), base AS (
-		SELECT CASE WHEN $4 OPERATOR(pg_catalog.=) 'relocations'
-					THEN (SELECT pg_catalog.count(*) FROM parc WHERE parc.patrimoine OPERATOR(pg_catalog.<=) ($3 OPERATOR(pg_catalog.-) 2))
-					ELSE (SELECT pg_catalog.count(*) FROM parc) END AS n
+		SELECT pg_catalog.count(*) FILTER (WHERE k.concerne AND ($4 OPERATOR(pg_catalog.<>) 'relocations'
+											   OR k.patrimoine OPERATOR(pg_catalog.<=) ($3 OPERATOR(pg_catalog.-) 2))) AS n
+		  FROM k
 	)
 	SELECT $3, $4, m.n, b.n,
 		   CASE WHEN b.n OPERATOR(pg_catalog.>) 0
@@ -848,3 +845,271 @@ END
 $$;
 COMMENT ON FUNCTION flux.flux_previsionnel(bigint, text, integer) IS
 	'The forecast flux of year N: assiette x mean rotation of the 3 previous years (or imposed) = expected relettings (A), minus the forecast soustractions switched on (B), = units to share (C)';
+
+--------------------------------------------------------------------------
+-- 8. Loading a bailleur's stock from its RPLS file
+--------------------------------------------------------------------------
+
+/*
+ * Two steps, so that no bad line can abort the good ones (PostgreSQL 15's
+ * COPY has no ON_ERROR):
+ *
+ *   1. \copy flux.rpls_ligne (texte) FROM 'rpls.csv'
+ *          WITH (FORMAT csv, DELIMITER E'\x1f', QUOTE E'\x1e', ENCODING 'UTF8')
+ *      stores every raw line, header included, tagged with the session
+ *      (pg_stat_progress_copy shows its progress);
+ *   2. SELECT * FROM flux.charger_rpls(bailleur, annee_rpls) splits the
+ *      lines on ';' by the header's RPLS column names (any order, extra
+ *      columns ignored), validates every field against the RPLS codes,
+ *      upserts the good lines into flux.logement by (bailleur, IDENT_INT),
+ *      records every bad line with all its reasons in flux.rpls_rejet, and
+ *      deletes the session's staged lines.
+ */
+CREATE FUNCTION flux.session_chargement() RETURNS text
+	LANGUAGE sql STABLE PARALLEL RESTRICTED
+	RETURN pg_catalog.pg_backend_pid()::text OPERATOR(pg_catalog.||) '@'
+		OPERATOR(pg_catalog.||) pg_catalog.to_char(pg_catalog.pg_postmaster_start_time(), 'YYYYMMDDHH24MISS')
+		OPERATOR(pg_catalog.||) '@'
+		OPERATOR(pg_catalog.||) (SELECT pg_catalog.to_char(a.backend_start, 'YYYYMMDDHH24MISSUS')
+								   FROM pg_catalog.pg_stat_get_activity(pg_catalog.pg_backend_pid()) a);
+COMMENT ON FUNCTION flux.session_chargement() IS
+	'Identifies the current session''s staged RPLS lines (backend pid and start)';
+
+CREATE TABLE flux.rpls_ligne (
+	session		text NOT NULL DEFAULT flux.session_chargement(),
+	numero		bigint GENERATED ALWAYS AS IDENTITY,
+	texte		text NOT NULL,
+	PRIMARY KEY (session, numero)
+);
+COMMENT ON TABLE flux.rpls_ligne IS
+	'Staging: the raw lines of an RPLS file, one row per line, loaded with \copy and consumed by flux.charger_rpls';
+COMMENT ON COLUMN flux.rpls_ligne.session IS 'The session that staged the line (flux.session_chargement())';
+COMMENT ON COLUMN flux.rpls_ligne.numero IS 'Order of the lines as read';
+COMMENT ON COLUMN flux.rpls_ligne.texte IS 'The line, as read';
+
+CREATE TABLE flux.rpls_rejet (
+	id			bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	bailleur_id	bigint NOT NULL REFERENCES flux.bailleur,
+	annee_rpls	integer NOT NULL,
+	ligne		integer NOT NULL,
+	ident_int	text,
+	raisons		text[] NOT NULL,
+	texte		text NOT NULL,
+	rejete_le	timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE INDEX ON flux.rpls_rejet (bailleur_id, rejete_le);
+COMMENT ON TABLE flux.rpls_rejet IS 'Lines of an RPLS file refused by flux.charger_rpls, with every reason';
+COMMENT ON COLUMN flux.rpls_rejet.id IS 'Surrogate key';
+COMMENT ON COLUMN flux.rpls_rejet.bailleur_id IS 'The bailleur whose file it was';
+COMMENT ON COLUMN flux.rpls_rejet.annee_rpls IS 'Year of the RPLS declaration';
+COMMENT ON COLUMN flux.rpls_rejet.ligne IS 'Line number in the file (the header is line 1)';
+COMMENT ON COLUMN flux.rpls_rejet.ident_int IS 'IDENT_INT of the line, when readable';
+COMMENT ON COLUMN flux.rpls_rejet.raisons IS 'Every reason the line was refused';
+COMMENT ON COLUMN flux.rpls_rejet.texte IS 'The line, as read';
+COMMENT ON COLUMN flux.rpls_rejet.rejete_le IS 'When';
+
+SELECT pg_catalog.pg_extension_config_dump('flux.rpls_rejet', '');
+SELECT pg_catalog.pg_extension_config_dump('flux.rpls_rejet_id_seq', '');
+
+CREATE FUNCTION flux.charger_rpls(bailleur bigint, annee_rpls integer, lot_taille integer DEFAULT 10000)
+	RETURNS TABLE (lues bigint, inserees bigint, mises_a_jour bigint, inchangees bigint, rejetees bigint)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux, pg_temp
+AS $fn$
+DECLARE
+	sess text := flux.session_chargement();
+	entete text;
+	entete_numero bigint;
+	cols text[];
+	manquantes text[];
+	ncols integer;
+	total bigint;
+	debut integer;
+	r record;
+	n_ins bigint := 0;
+	n_maj bigint := 0;
+	n_rej bigint := 0;
+	n_ok bigint;
+	sql_valide text;
+	sql_upsert text;
+	presentes text[];
+BEGIN
+	IF lot_taille IS NULL OR lot_taille <= 0 THEN
+		RAISE EXCEPTION 'lot_taille must be positive, not %', lot_taille
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Use the default, 10000 lines a batch.';
+	END IF;
+	IF annee_rpls IS NULL OR annee_rpls NOT BETWEEN 2000 AND 2100 THEN
+		RAISE EXCEPTION 'RPLS year % is out of range', annee_rpls
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass the year of the declaration, e.g. 2025 for the stock on 1 January 2025.';
+	END IF;
+	PERFORM 1 FROM flux.bailleur b WHERE b.id = charger_rpls.bailleur;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'bailleur % does not exist', charger_rpls.bailleur
+			USING ERRCODE = 'foreign_key_violation', HINT = 'Create it in flux.bailleur first.';
+	END IF;
+
+	SELECT l.texte, l.numero INTO entete, entete_numero
+	  FROM flux.rpls_ligne l WHERE l.session = sess ORDER BY l.numero LIMIT 1;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'no RPLS line staged in this session'
+			USING ERRCODE = 'no_data_found',
+				  HINT = $$In the same session, first: \copy flux.rpls_ligne (texte) FROM 'rpls.csv' WITH (FORMAT csv, DELIMITER E'\x1f', QUOTE E'\x1e')$$;
+	END IF;
+
+	-- the header: RPLS names, any order, case and a UTF-8 BOM ignored
+	cols := ARRAY(SELECT upper(btrim(c, E' \t\r"\ufeff')) FROM unnest(string_to_array(entete, ';')) c);
+	ncols := cardinality(cols);
+	manquantes := ARRAY(SELECT c FROM unnest(ARRAY['IDENT_INT', 'DEPCOM', 'QPV', 'TYPECONST', 'NBPIECE', 'FINAN', 'CONV']) c
+						 WHERE c <> ALL (cols));
+	IF cardinality(manquantes) > 0 THEN
+		RAISE EXCEPTION 'RPLS header lacks required column(s): %', array_to_string(manquantes, ', ')
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = format('Header read: %s', left(entete, 300)),
+				  HINT = 'The first line staged must be the RPLS header, semicolon-separated (IDENT_INT;DEPCOM;QPV;TYPECONST;NBPIECE;FINAN;CONV;...).';
+	END IF;
+
+	-- the columns of flux.logement the file sets (sortiepatrim and mode
+	-- default to 9 when absent, as RPLS does)
+	presentes := ARRAY(SELECT c FROM unnest(ARRAY['ident_rep', 'depcom', 'epci', 'qpv', 'typeconst', 'nbpiece',
+												  'surfhab', 'construct', 'locat', 'patrimoine', 'origine', 'finan',
+												  'cus', 'conv', 'sortiepatrim', 'mode', 'loyerprinc', 'contreslog']) c
+						WHERE upper(c) = ANY (cols));
+	IF cols && ARRAY['NUMVOIE', 'INDREP', 'TYPVOIE', 'NOMVOIE', 'CPLOCAL', 'LIBCOM'] THEN
+		presentes := presentes || 'adresse'::text;
+	END IF;
+
+	-- one row per line, fields split, then every check at once
+	IF to_regclass('pg_temp.rpls_lu') IS NOT NULL THEN DROP TABLE pg_temp.rpls_lu; END IF;
+	CREATE TEMP TABLE rpls_lu ON COMMIT DROP AS
+	SELECT (l.numero - entete_numero + 1)::integer AS ligne, l.texte,
+		   ARRAY(SELECT nullif(btrim(x, E' \t\r"'), '') FROM unnest(string_to_array(l.texte, ';')) x) AS f
+	  FROM flux.rpls_ligne l
+	 WHERE l.session = sess AND l.numero > entete_numero AND btrim(l.texte, E' \t\r') <> '';
+	GET DIAGNOSTICS total = ROW_COUNT;
+
+	sql_valide := format($q$
+		CREATE TEMP TABLE rpls_valide ON COMMIT DROP AS
+		SELECT ligne, texte, v.*,
+			   array_remove(ARRAY[
+				   CASE WHEN cardinality(f) <> %2$s THEN format('line has %%s fields, the header %2$s', cardinality(f)) END,
+				   CASE WHEN v.ident_int IS NULL THEN 'IDENT_INT is empty' END,
+				   CASE WHEN v.ident_rep !~ '^[0-9A-Z]{10}$' THEN format('IDENT_REP %%L is not 10 characters', v.ident_rep) END,
+				   CASE WHEN v.depcom IS NULL OR v.depcom !~ '^([0-9]{5}|2[AB][0-9]{3})$' THEN format('DEPCOM %%L is not an INSEE commune code', v.depcom) END,
+				   CASE WHEN v.epci !~ '^[0-9]{9}$' THEN format('EPCI %%L is not a 9-digit SIREN', v.epci) END,
+				   CASE WHEN v.qpv IS NULL OR v.qpv NOT IN ('1', '2') THEN format('QPV %%L is not 1 or 2', v.qpv) END,
+				   CASE WHEN v.typeconst IS NULL OR v.typeconst NOT IN ('C', 'I', 'E') THEN format('TYPECONST %%L is not C, I or E', v.typeconst) END,
+				   CASE WHEN v.nbpiece IS NULL OR v.nbpiece !~ '^[1-9]$' THEN format('NBPIECE %%L is not 1 to 9', v.nbpiece) END,
+				   CASE WHEN v.surfhab !~ '^[0-9]{1,5}([.,][0-9]{1,2})?$' OR v.surfhab ~ '^0+([.,]0*)?$' THEN format('SURFHAB %%L is not an area in m²', v.surfhab) END,
+				   CASE WHEN v.construct !~ '^(18|19|20)[0-9]{2}$' THEN format('CONSTRUCT %%L is not a year', v.construct) END,
+				   CASE WHEN v.locat !~ '^(18|19|20)[0-9]{2}$' THEN format('LOCAT %%L is not a year', v.locat) END,
+				   CASE WHEN v.patrimoine !~ '^(18|19|20)[0-9]{2}$' THEN format('PATRIMOINE %%L is not a year', v.patrimoine) END,
+				   CASE WHEN v.origine !~ '^[1-4]$' THEN format('ORIGINE %%L is not 1 to 4', v.origine) END,
+				   CASE WHEN v.finan IS NULL OR v.finan !~ '^[0-9]{2}$'
+						  OR NOT EXISTS (SELECT 1 FROM flux.rpls_finan rf WHERE rf.finan = v.finan::smallint)
+						THEN format('FINAN %%L is not an RPLS financing code', v.finan) END,
+				   CASE WHEN v.cus NOT IN ('11', '13', '14', '16') THEN format('CUS %%L is not 11, 13, 14 or 16', v.cus) END,
+				   CASE WHEN v.conv IS NULL OR v.conv NOT IN ('1', '2') THEN format('CONV %%L is not 1 or 2', v.conv) END,
+				   CASE WHEN v.sortiepatrim NOT IN ('1', '2', '3', '4', '5', '9') THEN format('SORTIEPATRIM %%L is not 1 to 5 or 9', v.sortiepatrim) END,
+				   CASE WHEN v.mode NOT IN ('1', '2', '3', '4', '5', '9') THEN format('MODE %%L is not 1 to 5 or 9', v.mode) END,
+				   CASE WHEN v.loyerprinc !~ '^[0-9]{1,7}([.,][0-9]{1,2})?$' THEN format('LOYERPRINC %%L is not an amount', v.loyerprinc) END,
+				   CASE WHEN v.contreslog !~ '^[1-7]$' THEN format('CONTRESLOG %%L is not 1 to 7', v.contreslog) END,
+				   CASE WHEN v.ident_int IS NOT NULL AND count(*) OVER (PARTITION BY v.ident_int) > 1
+							 AND row_number() OVER (PARTITION BY v.ident_int ORDER BY ligne) > 1
+						THEN format('IDENT_INT %%L appears again (first at line %%s)', v.ident_int,
+									min(ligne) OVER (PARTITION BY v.ident_int)) END,
+				   CASE WHEN v.ident_rep IS NOT NULL AND EXISTS (
+							SELECT 1 FROM flux.logement o WHERE o.ident_rep = v.ident_rep
+							   AND (o.bailleur_id <> %1$s OR o.ident_int IS DISTINCT FROM v.ident_int))
+						THEN format('IDENT_REP %%L already belongs to another unit', v.ident_rep) END
+			   ], NULL) AS raisons
+		  FROM pg_temp.rpls_lu,
+			   LATERAL (SELECT %3$s) v
+	$q$, charger_rpls.bailleur, ncols,
+	  (SELECT string_agg(format('%s AS %s',
+								CASE WHEN array_position(cols, upper(c)) IS NULL THEN 'NULL::text'
+									 ELSE format('f[%s]', array_position(cols, upper(c))) END, c), ', ')
+		 FROM unnest(ARRAY['ident_rep', 'ident_int', 'depcom', 'epci', 'qpv', 'typeconst', 'nbpiece',
+						   'surfhab', 'construct', 'locat', 'patrimoine', 'origine', 'finan', 'cus', 'conv',
+						   'sortiepatrim', 'mode', 'loyerprinc', 'contreslog',
+						   'numvoie', 'indrep', 'typvoie', 'nomvoie', 'cplocal', 'libcom']) c));
+	IF to_regclass('pg_temp.rpls_valide') IS NOT NULL THEN DROP TABLE pg_temp.rpls_valide; END IF;
+	EXECUTE sql_valide;
+
+	sql_upsert := format($q$
+		WITH ecrit AS (
+			INSERT INTO flux.logement AS l (bailleur_id, ident_rep, ident_int, depcom, epci, qpv, typeconst, nbpiece,
+				surfhab, construct, locat, patrimoine, origine, finan, cus, conv, sortiepatrim, mode,
+				loyerprinc, contreslog, adresse, date_sortie)
+			SELECT %1$s, v.ident_rep, v.ident_int, v.depcom, v.epci, v.qpv = '1', v.typeconst, v.nbpiece::smallint,
+				   replace(v.surfhab, ',', '.')::numeric, v.construct::smallint, v.locat::smallint, v.patrimoine::smallint,
+				   v.origine::smallint, v.finan::smallint, v.cus::smallint, v.conv = '1',
+				   coalesce(v.sortiepatrim, '9')::smallint, coalesce(v.mode, '9')::smallint,
+				   nullif(replace(v.loyerprinc, ',', '.')::numeric, 9999), v.contreslog::smallint,
+				   nullif(concat_ws(' ', v.numvoie, v.indrep, v.typvoie, v.nomvoie, v.cplocal, v.libcom), ''),
+				   CASE WHEN coalesce(v.sortiepatrim, '9') <> '9' THEN make_date(%2$s - 1, 12, 31) END
+			  FROM pg_temp.rpls_valide v
+			 WHERE v.ligne BETWEEN $1 AND $2 AND cardinality(v.raisons) = 0
+			ON CONFLICT (bailleur_id, ident_int) DO UPDATE SET
+				(%3$s, date_sortie) = (%4$s,
+					CASE WHEN EXCLUDED.sortiepatrim = 9 THEN NULL
+						 ELSE coalesce(l.date_sortie, EXCLUDED.date_sortie) END)
+			 WHERE (%5$s) IS DISTINCT FROM (%4$s)
+			RETURNING (xmax = 0) AS nouveau
+		)
+		SELECT count(*) FILTER (WHERE nouveau) AS ins, count(*) FILTER (WHERE NOT nouveau) AS maj FROM ecrit
+	$q$, charger_rpls.bailleur, annee_rpls,
+	  -- a column the file does not have keeps its value
+	  array_to_string(presentes, ', '),
+	  (SELECT string_agg('EXCLUDED.' || c, ', ') FROM unnest(presentes) c),
+	  (SELECT string_agg('l.' || c, ', ') FROM unnest(presentes) c));
+
+	FOR debut IN SELECT g FROM generate_series(1, greatest(total, 1)::integer + 1, lot_taille) g LOOP
+		BEGIN
+			EXECUTE sql_upsert INTO r USING debut, debut + lot_taille - 1;
+			n_ins := n_ins + r.ins;
+			n_maj := n_maj + r.maj;
+		EXCEPTION WHEN OTHERS THEN
+			-- cannot happen after the checks above; if it does, the batch is
+			-- replayed line by line so that only the guilty lines are refused
+			DECLARE
+				i integer;
+			BEGIN
+				FOR i IN SELECT v.ligne FROM pg_temp.rpls_valide v
+						  WHERE v.ligne BETWEEN debut AND debut + lot_taille - 1 AND cardinality(v.raisons) = 0
+						  ORDER BY v.ligne LOOP
+					BEGIN
+						EXECUTE sql_upsert INTO r USING i, i;
+						n_ins := n_ins + r.ins;
+						n_maj := n_maj + r.maj;
+					EXCEPTION WHEN OTHERS THEN
+						UPDATE pg_temp.rpls_valide v SET raisons = ARRAY[SQLERRM] WHERE v.ligne = i;
+					END;
+				END LOOP;
+			END;
+		END;
+		IF debut + lot_taille - 1 < total THEN
+			RAISE NOTICE 'rpls: % / % lines read, % inserted, % updated',
+				debut + lot_taille - 1, total, n_ins, n_maj;
+		END IF;
+	END LOOP;
+
+	INSERT INTO flux.rpls_rejet (bailleur_id, annee_rpls, ligne, ident_int, raisons, texte)
+	SELECT charger_rpls.bailleur, annee_rpls, v.ligne, v.ident_int, v.raisons, v.texte
+	  FROM pg_temp.rpls_valide v WHERE cardinality(v.raisons) > 0 ORDER BY v.ligne;
+	GET DIAGNOSTICS n_rej = ROW_COUNT;
+	SELECT count(*) INTO n_ok FROM pg_temp.rpls_valide v WHERE cardinality(v.raisons) = 0;
+
+	DELETE FROM flux.rpls_ligne l WHERE l.session = sess;
+
+	lues := total;
+	inserees := n_ins;
+	mises_a_jour := n_maj;
+	inchangees := n_ok - n_ins - n_maj;
+	rejetees := n_rej;
+	RAISE NOTICE 'rpls: % lines read, % inserted, % updated, % unchanged, % rejected (see flux.rpls_rejet)',
+		lues, inserees, mises_a_jour, inchangees, rejetees;
+	RETURN NEXT;
+END
+$fn$;
+COMMENT ON FUNCTION flux.charger_rpls(bigint, integer, integer) IS
+	'Load the RPLS lines staged in this session into flux.logement for a bailleur: validate, upsert by IDENT_INT, reject bad lines with their reasons into flux.rpls_rejet; idempotent';
