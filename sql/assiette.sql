@@ -2,6 +2,7 @@
 -- assiette: the classification rule, A / B / C, the forecast flux
 --
 SET search_path = flux, public;
+\set SHOW_CONTEXT never
 SET datestyle = 'ISO, YMD';
 
 -- one unit per rule (bailleur 1 is an ESH, 2 a SEM; see modele.sql)

@@ -409,7 +409,12 @@ DECLARE
 	hors_territoire text[];
 	autre bigint;
 BEGIN
-	SELECT * INTO STRICT r FROM flux.reservataire WHERE id = NEW.reservataire_id;
+	SELECT * INTO r FROM flux.reservataire WHERE id = NEW.reservataire_id;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'réservataire % does not exist', NEW.reservataire_id
+			USING ERRCODE = 'foreign_key_violation',
+				  HINT = 'Create it in flux.reservataire first.';
+	END IF;
 
 	IF r.categorie = 'commune' THEN
 		IF NEW.communes IS NULL THEN
@@ -466,7 +471,11 @@ BEGIN
 				  HINT = 'A convention covers one département: make one convention per département.';
 	END IF;
 
-	-- one convention in force per parties and département at a time
+	-- one convention in force per parties and département at a time (an end
+	-- before the start is left to the CHECK constraint convention_dates)
+	IF NEW.date_fin IS NOT NULL AND NEW.date_fin <= NEW.date_effet THEN
+		RETURN NEW;
+	END IF;
 	PERFORM pg_advisory_xact_lock(hashtext('flux.convention'), hashtext(NEW.bailleur_id || '/' || NEW.reservataire_id || '/' || NEW.departement));
 	SELECT c.id INTO autre
 	  FROM flux.convention c

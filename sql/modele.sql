@@ -2,6 +2,7 @@
 -- modele: tables, constraints and the convention trigger
 --
 SET search_path = flux, public;
+\set SHOW_CONTEXT never
 SET datestyle = 'ISO, YMD';
 
 INSERT INTO commune (depcom, nom, epci, zone_tendue) VALUES
@@ -29,7 +30,7 @@ INSERT INTO reservataire (nom, categorie) VALUES ('EPCI sans SIREN', 'epci');
 -- conventions: a commune's covers its commune, an EPCI's its communes
 INSERT INTO convention (id, bailleur_id, reservataire_id, departement, taux, date_effet, date_fin) VALUES
 	(1, 1, 1, '01', '30%', '2024-01-01', NULL),
-	(2, 1, 2, '01', '20%', '2024-01-01', '2027-01-01'),
+	(2, 1, 2, '01', '13%', '2024-01-01', '2027-01-01'),
 	(3, 1, 3, '01', '5%', '2024-01-01', NULL),
 	(4, 1, 4, '01', '12,5 %', '2024-01-01', NULL),
 	(6, 1, 6, '01', '2%', '2024-01-01', NULL);
@@ -60,7 +61,7 @@ INSERT INTO convention (bailleur_id, reservataire_id, departement, communes, tau
 -- fails: two conventions of the same parties in force on the same days
 INSERT INTO convention (bailleur_id, reservataire_id, departement, taux, date_effet) VALUES (1, 2, '01', '20%', '2026-06-01');
 -- a successor that starts when the first ends is fine
-INSERT INTO convention (id, bailleur_id, reservataire_id, departement, taux, date_effet) VALUES (8, 1, 2, '01', '25%', '2027-01-01');
+INSERT INTO convention (id, bailleur_id, reservataire_id, departement, taux, date_effet) VALUES (8, 1, 2, '01', '13%', '2027-01-01');
 -- fails: moving it back over its predecessor
 UPDATE convention SET date_effet = '2026-12-01' WHERE id = 8;
 -- fails: an end before the start

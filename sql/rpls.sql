@@ -2,6 +2,7 @@
 -- rpls: loading a bailleur's stock from its RPLS file
 --
 SET search_path = flux, public;
+\set SHOW_CONTEXT never
 SET datestyle = 'ISO, YMD';
 
 INSERT INTO bailleur (id, siren, nom, famille) VALUES (10, '552046410', 'Bailleur RPLS', 'esh');
