@@ -182,3 +182,78 @@ COMMENT ON FUNCTION flux.convention_verifier_plafonds() IS
 CREATE TRIGGER convention_verifier_plafonds
 	BEFORE INSERT OR UPDATE ON flux.convention
 	FOR EACH ROW EXECUTE FUNCTION flux.convention_verifier_plafonds();
+
+--------------------------------------------------------------------------
+-- 3. The état des lieux before converting to flux (stock reservations)
+--------------------------------------------------------------------------
+
+-- one row per unit still reserved in stock, for the bilateral talks
+CREATE VIEW flux.etat_des_lieux WITH (security_invoker = true) AS
+SELECT r.id AS reservataire_id, r.nom AS reservataire, r.categorie::text AS categorie,
+	   b.id AS bailleur_id, b.nom AS bailleur, l.departement, l.depcom, c.nom AS commune, l.epci,
+	   l.id AS logement_id, l.ident_rep, l.ident_int, l.adresse,
+	   'T' || l.nbpiece AS typologie, l.nbpiece::integer AS nbpiece, l.surfhab,
+	   l.qpv, l.finan::integer AS finan, f.libelle AS financement,
+	   l.contreslog::integer AS contreslog, cr.libelle AS contingent_rpls
+  FROM flux.logement l
+  JOIN flux.reservataire r ON r.id = l.stock_reservataire_id
+  JOIN flux.bailleur b ON b.id = l.bailleur_id
+  JOIN flux.rpls_finan f ON f.finan = l.finan
+  LEFT JOIN flux.rpls_contreslog cr ON cr.contreslog = l.contreslog
+  LEFT JOIN flux.commune c ON c.depcom = l.depcom
+ WHERE l.sortiepatrim = 9;
+COMMENT ON VIEW flux.etat_des_lieux IS
+	'État des lieux: every unit still reserved in stock, by réservataire, with its RPLS number, address and typologie (for the bilateral talks before converting to flux)';
+COMMENT ON COLUMN flux.etat_des_lieux.reservataire_id IS 'Réservataire holding the stock reservation';
+COMMENT ON COLUMN flux.etat_des_lieux.reservataire IS 'Its name';
+COMMENT ON COLUMN flux.etat_des_lieux.categorie IS 'Its category';
+COMMENT ON COLUMN flux.etat_des_lieux.bailleur_id IS 'The bailleur';
+COMMENT ON COLUMN flux.etat_des_lieux.bailleur IS 'Its name';
+COMMENT ON COLUMN flux.etat_des_lieux.departement IS 'Département of the unit';
+COMMENT ON COLUMN flux.etat_des_lieux.depcom IS 'INSEE code of the commune';
+COMMENT ON COLUMN flux.etat_des_lieux.commune IS 'Name of the commune (from flux.commune)';
+COMMENT ON COLUMN flux.etat_des_lieux.epci IS 'SIREN of the EPCI';
+COMMENT ON COLUMN flux.etat_des_lieux.logement_id IS 'The unit';
+COMMENT ON COLUMN flux.etat_des_lieux.ident_rep IS 'RPLS number';
+COMMENT ON COLUMN flux.etat_des_lieux.ident_int IS 'The bailleur''s own identifier';
+COMMENT ON COLUMN flux.etat_des_lieux.adresse IS 'Address';
+COMMENT ON COLUMN flux.etat_des_lieux.typologie IS 'T1 to T9';
+COMMENT ON COLUMN flux.etat_des_lieux.nbpiece IS 'Rooms (RPLS NBPIECE)';
+COMMENT ON COLUMN flux.etat_des_lieux.surfhab IS 'Living area, m²';
+COMMENT ON COLUMN flux.etat_des_lieux.qpv IS 'In a QPV';
+COMMENT ON COLUMN flux.etat_des_lieux.finan IS 'RPLS FINAN code';
+COMMENT ON COLUMN flux.etat_des_lieux.financement IS 'Its label';
+COMMENT ON COLUMN flux.etat_des_lieux.contreslog IS 'RPLS CONTRESLOG code';
+COMMENT ON COLUMN flux.etat_des_lieux.contingent_rpls IS 'Its label';
+
+-- the same, by commune, for all réservataires at once
+CREATE VIEW flux.etat_des_lieux_communes WITH (security_invoker = true) AS
+SELECT e.bailleur_id, e.bailleur, e.departement, e.depcom, e.commune,
+	   e.reservataire_id, e.reservataire, e.categorie,
+	   count(*) AS logements,
+	   count(*) FILTER (WHERE e.nbpiece = 1) AS t1,
+	   count(*) FILTER (WHERE e.nbpiece = 2) AS t2,
+	   count(*) FILTER (WHERE e.nbpiece = 3) AS t3,
+	   count(*) FILTER (WHERE e.nbpiece = 4) AS t4,
+	   count(*) FILTER (WHERE e.nbpiece >= 5) AS t5_et_plus,
+	   count(*) FILTER (WHERE e.qpv) AS en_qpv
+  FROM flux.etat_des_lieux e
+ GROUP BY e.bailleur_id, e.bailleur, e.departement, e.depcom, e.commune,
+		  e.reservataire_id, e.reservataire, e.categorie;
+COMMENT ON VIEW flux.etat_des_lieux_communes IS
+	'État des lieux aggregated by commune and réservataire: units reserved in stock, by typologie and in QPV';
+COMMENT ON COLUMN flux.etat_des_lieux_communes.bailleur_id IS 'The bailleur';
+COMMENT ON COLUMN flux.etat_des_lieux_communes.bailleur IS 'Its name';
+COMMENT ON COLUMN flux.etat_des_lieux_communes.departement IS 'Département';
+COMMENT ON COLUMN flux.etat_des_lieux_communes.depcom IS 'INSEE code of the commune';
+COMMENT ON COLUMN flux.etat_des_lieux_communes.commune IS 'Name of the commune';
+COMMENT ON COLUMN flux.etat_des_lieux_communes.reservataire_id IS 'Réservataire';
+COMMENT ON COLUMN flux.etat_des_lieux_communes.reservataire IS 'Its name';
+COMMENT ON COLUMN flux.etat_des_lieux_communes.categorie IS 'Its category';
+COMMENT ON COLUMN flux.etat_des_lieux_communes.logements IS 'Units reserved in stock';
+COMMENT ON COLUMN flux.etat_des_lieux_communes.t1 IS 'Of which T1';
+COMMENT ON COLUMN flux.etat_des_lieux_communes.t2 IS 'Of which T2';
+COMMENT ON COLUMN flux.etat_des_lieux_communes.t3 IS 'Of which T3';
+COMMENT ON COLUMN flux.etat_des_lieux_communes.t4 IS 'Of which T4';
+COMMENT ON COLUMN flux.etat_des_lieux_communes.t5_et_plus IS 'Of which T5 and more';
+COMMENT ON COLUMN flux.etat_des_lieux_communes.en_qpv IS 'Of which in QPV';

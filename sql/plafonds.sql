@@ -81,3 +81,18 @@ SELECT flux.repartir(80, array_agg(c.taux ORDER BY c.reservataire_id)) AS "80 un
   FROM convention c
  WHERE c.bailleur_id = 20 AND daterange(c.date_effet, c.date_fin) @> date '2025-06-01'
    AND (c.communes IS NULL OR '74218' = ANY (c.communes));
+
+--
+-- the état des lieux of stock reservations (0.3.0)
+--
+INSERT INTO logement (bailleur_id, ident_rep, ident_int, depcom, qpv, typeconst, nbpiece, finan, conv, adresse, stock_reservataire_id, sortiepatrim, date_sortie)
+VALUES (20, '7400000001', 'P-1', '74218', false, 'C', 2, 13, true, '1 rue du Lac Publier', 22, 9, NULL),
+       (20, '7400000002', 'P-2', '74218', true,  'C', 4, 10, true, '2 rue du Lac Publier', 22, 9, NULL),
+       (20, '7400000003', 'P-3', '74218', false, 'I', 5, 13, true, '3 rue du Lac Publier', 24, 9, NULL),
+       (20, '7400000004', 'A-1', '74010', false, 'C', 3, 13, true, '1 quai Amphion', 20, 9, NULL),
+       (20, '7400000005', 'A-2', '74010', false, 'C', 3, 13, true, '2 quai Amphion', 20, 1, '2024-05-01'),
+       (20, '7400000006', 'A-3', '74010', false, 'C', 3, 13, true, '3 quai Amphion', NULL, 9, NULL);
+SELECT reservataire, categorie, commune, ident_rep, adresse, typologie, qpv, financement, contingent_rpls
+  FROM etat_des_lieux WHERE bailleur_id = 20 ORDER BY reservataire, ident_rep;
+SELECT commune, reservataire, logements, t1, t2, t3, t4, t5_et_plus, en_qpv
+  FROM etat_des_lieux_communes WHERE bailleur_id = 20 ORDER BY depcom, reservataire;

@@ -3,7 +3,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flux;
 SET search_path = flux, public;
-SELECT plan(12);
+SELECT plan(13);
 
 INSERT INTO commune (depcom, nom, epci) VALUES ('74218', 'Publier', '200067551') ON CONFLICT DO NOTHING;
 INSERT INTO bailleur (id, siren, nom, famille) VALUES (950, '900000950', 'B caps', 'esh');
@@ -30,6 +30,10 @@ SELECT throws_ok($$INSERT INTO derogation_prefet (bailleur_id, departement, taux
 -- no surbooking: 25 + 35 + 5 = 65 on Publier in 2024
 SELECT throws_ok($$INSERT INTO convention (bailleur_id, reservataire_id, departement, taux, date_effet) VALUES (950, 953, '74', '35.01%', '2024-01-01')$$, '23514',
                  'shares of bailleur 950''s flux in commune 74218 on 2024-01-01 would add up to 100.01%, more than 100%', 'no surbooking');
+
+-- views read by partners and BI apply the reader's rights
+SELECT is((SELECT bool_and(coalesce(reloptions, '{}') @> '{security_invoker=true}') FROM pg_class
+            WHERE relnamespace = 'flux'::regnamespace AND relkind = 'v'), true, 'every view is security_invoker');
 
 SELECT * FROM finish();
 ROLLBACK;
