@@ -89,11 +89,11 @@ SELECT convention_id, reservataire, categorie, logements_en_stock, reprise_possi
   FROM conformite WHERE bailleur_id = 40 ORDER BY convention_id;
 SELECT convention_id, count(*), min(ident_rep), bool_or(repris) FROM logements_reprenables WHERE bailleur_id = 40 GROUP BY 1 ORDER BY 1;
 
--- the préfet adds the small employer's 2 units to the State's flux from 1 March 2025
+-- the préfet adds the small employer's 3 units to the State's flux from 1 March 2025
 SELECT reprise_prefet(402, '2025-03-01', 'Arrêté préfectoral 2025-DDETS-17') AS reprise;
 SELECT convention_id, reprise_id, reprise_arrete, reprise_depuis, situation FROM conformite WHERE convention_id = 402;
 SELECT r.convention_id, r.convention_etat_id, count(l.*) FROM reprise_prefet r JOIN reprise_prefet_logement l ON l.reprise_id = r.id GROUP BY 1, 2;
--- the State gains 2 units of 1 000 (0.2 %) for 306 days of 365 in 2025
+-- the State gains the 3 units of 1 000 (0.3 %) for 306 days of 365 in 2025
 SELECT convention_id, categorie, taux, source_taux, fraction_annee, taux_effectif, logements_dus FROM parts(40, '74', 2025);
 -- fails: twice; the State's own stock; a flux convention; too early; unknown
 SELECT reprise_prefet(402, '2025-04-01', 'bis');
