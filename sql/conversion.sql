@@ -11,6 +11,9 @@ SET datestyle = 'ISO, YMD';
 SELECT droits_uniques(1000, 8) AS "100 units x 10 years at 8 %",
        droits_uniques(12.5, 10) AS proche, droits_uniques(12.5, 10, 'inferieur') AS inferieur,
        droits_uniques(12.1, 10, 'superieur') AS superieur, droits_uniques(0, 0) AS rien;
+-- exact however many decimals: 0.4999... rounds down, 1.0000...1 up
+SELECT droits_uniques(49.99999999999999999999, 1) AS zero,
+       droits_uniques(100.00000000000000000001, 1, 'superieur') AS deux;
 SELECT echeancier(3, 10) AS "3 over 10 years", echeancier(20, 8) AS "20 over 8", echeancier(0, 3) AS rien;
 SELECT entrelacer('{3,5,2}') AS "3, 5 and 2 turns", entrelacer('{0,4}') AS seul, entrelacer('{}') AS vide;
 SELECT annees_entre('2025-01-01', '2035-01-01') AS dix, annees_entre('2025-01-01', '2030-07-01') AS cinq_et_demi,
@@ -76,11 +79,21 @@ SELECT * FROM conversion(40, '74', 2025);
 SELECT reservataire_id, logements_reserves, annees_logement, droits_uniques
   FROM conversion(40, '74', 2025, annees_sans_terme => 20) WHERE reservataire_id = 41;
 DELETE FROM reservation WHERE logement_id = 40300;
+-- a unit excluded from the flux (national defence) stays in stock: not converted
+UPDATE logement SET exclusion = 'defense' WHERE id = 40100;
+SELECT reservataire_id, logements_reserves, parc, taux_converti, droits_uniques FROM conversion(40, '74', 2025) WHERE reservataire_id = 41;
+UPDATE logement SET exclusion = NULL WHERE id = 40100;
+-- fails: a right running past 99 years is a data error
+UPDATE reservation SET date_fin = '2124-01-02' WHERE logement_id = 40001;
+SELECT * FROM conversion(40, '74', 2025);
+UPDATE reservation SET date_fin = '2035-01-01' WHERE logement_id = 40001;
 -- fails: bad parameters; no rotation to take
 SELECT * FROM conversion(40, '74', 2025, fenetre => 0);
 SELECT * FROM conversion(40, '74', 2025, arrondi => 'bancaire');
 SELECT * FROM conversion(40, '74', 2025, annees_sans_terme => 0);
 SELECT * FROM conversion(40, '74', 2026);
+SELECT * FROM conversion(40, '74', 2025, arrondi => NULL);
+SELECT * FROM conversion(40, '74', 2025, taux_rotation => 150);
 
 --
 -- conventions still in stock after 24 November 2023
@@ -103,6 +116,10 @@ SELECT reprise_prefet(401, '2023-11-24', 'x');
 SELECT reprise_prefet(999, '2025-04-01', 'x');
 SELECT reprise_prefet(401, '2025-04-01', '');
 SELECT reprise_prefet(401, '2025-04-01', 'x', convention_etat => 401);
+-- fails: before the stock convention takes effect
+INSERT INTO convention (id, bailleur_id, reservataire_id, departement, regime, date_effet)
+VALUES (404, 40, 43, '74', 'stock', '2026-01-01');
+SELECT reprise_prefet(404, '2025-04-01', 'x');
 
 -- lifted when the compliant convention is signed: the units go back
 SELECT lever_reprise_prefet(1, '2025-09-01', 'convention conforme signée le 1er septembre 2025');

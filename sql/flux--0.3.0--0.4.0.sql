@@ -179,8 +179,8 @@ SELECT pg_catalog.pg_extension_config_dump('flux.taux_annuel', '');
  * N whose réservataire has stock reservations recorded (the State's share
  * is set by law, not by its units, and is left alone):
  *
- *   reserves = its reserved units in the assiette of N, rights running on
- *              1 January N, on the convention's territory
+ *   reserves = its units reserved de suite in the assiette of N, rights
+ *              running on 1 January N, on the convention's territory
  *   parc     = the assiette of N on that territory
  *   taux     = flux.taux_reservataire(reserves, parc)
  *
@@ -220,12 +220,12 @@ BEGIN
 			   (SELECT count(*) FROM classes k
 				 WHERE c.communes IS NULL OR k.depcom = ANY (c.communes))::integer AS parc,
 			   (SELECT count(*) FROM flux.reservation s JOIN classes k ON k.logement_id = s.logement_id
-				 WHERE s.reservataire_id = c.reservataire_id
+				 WHERE s.reservataire_id = c.reservataire_id AND s.droit = 'suite'
 				   AND (c.communes IS NULL OR k.depcom = ANY (c.communes))
 				   AND coalesce(s.date_debut, '-infinity') <= jan1
 				   AND coalesce(flux.fin_droits(s.date_fin, s.date_remboursement), 'infinity') > jan1)::integer AS reserves,
 			   (SELECT count(*) FROM flux.reservation s JOIN flux.logement l ON l.id = s.logement_id
-				 WHERE s.reservataire_id = c.reservataire_id
+				 WHERE s.reservataire_id = c.reservataire_id AND s.droit = 'suite'
 				   AND l.bailleur_id = actualiser_taux.bailleur AND l.departement = actualiser_taux.departement
 				   AND (c.communes IS NULL OR l.depcom = ANY (c.communes))
 				   AND flux.fin_droits(s.date_fin, s.date_remboursement) >= jan1 - interval '1 year'
@@ -446,10 +446,11 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Convert it into the State''s flux convention instead.';
 	END IF;
-	IF date_decision <= date '2023-11-24' OR (k.date_fin IS NOT NULL AND date_decision >= k.date_fin) THEN
+	IF date_decision <= date '2023-11-24' OR date_decision < k.date_effet
+	   OR (k.date_fin IS NOT NULL AND date_decision >= k.date_fin) THEN
 		RAISE EXCEPTION 'the préfet''s decision of % falls outside convention %''s period in stock after 24 November 2023', date_decision, convention
 			USING ERRCODE = 'invalid_parameter_value',
-				  DETAIL = format('Convention %s is in force until %s.', convention, coalesce(k.date_fin::text, 'further notice')),
+				  DETAIL = format('Convention %s is in force from %s until %s.', convention, k.date_effet, coalesce(k.date_fin::text, 'further notice')),
 				  HINT = 'The préfet may act from 25 November 2023 while the convention is in force.';
 	END IF;
 	IF k.reprise_id IS NOT NULL THEN
@@ -875,12 +876,22 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Pass 1 to 99 years, the duration the parties agreed for rights without an end.';
 	END IF;
+	IF arrondi IS NULL THEN
+		RAISE EXCEPTION 'rounding must not be null'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass arrondi => ''proche'' (nearest, halves up), ''inferieur'' (down) or ''superieur'' (up).';
+	END IF;
 	PERFORM flux.droits_uniques(0, 0, arrondi);		-- checks the rounding's name
 	jan1 := make_date(annee, 1, 1);
 
 	SELECT p.taux_rotation, p.definition_rotation INTO impose, definition
 	  FROM flux.parametre_annuel p
 	 WHERE p.bailleur_id = conversion.bailleur AND p.departement = conversion.departement AND p.annee = conversion.annee;
+	IF taux_rotation NOT BETWEEN 0 AND 100 THEN
+		RAISE EXCEPTION 'rotation rate must be between 0 and 100 percent, not %', taux_rotation
+			USING ERRCODE = 'numeric_value_out_of_range',
+				  HINT = 'Pass taux_rotation in percent, e.g. 8.5 for 8.5 %.';
+	END IF;
 	rotation := coalesce(taux_rotation, impose);
 	IF rotation IS NULL THEN
 		SELECT round(avg(x.taux_rotation), 2) INTO rotation
@@ -896,12 +907,12 @@ BEGIN
 	END IF;
 
 	SELECT count(*) INTO sans_terme
-	  FROM flux.reservation s JOIN flux.logement l ON l.id = s.logement_id
+	  FROM flux.reservation s
+	  JOIN flux.logements_classes(conversion.bailleur, conversion.annee, conversion.departement) k
+		ON k.logement_id = s.logement_id AND k.classement = 'assiette'
 	  JOIN flux.reservataire rs ON rs.id = s.reservataire_id
-	 WHERE l.bailleur_id = conversion.bailleur AND l.departement = conversion.departement
-	   AND s.date_conversion IS NULL AND s.droit = 'suite'
+	 WHERE s.date_conversion IS NULL AND s.droit = 'suite'
 	   AND rs.categorie NOT IN ('etat', 'etat_agents')
-	   AND (l.date_sortie IS NULL OR l.date_sortie > jan1)
 	   AND flux.fin_droits(s.date_fin, s.date_remboursement) IS NULL;
 	IF sans_terme > 0 AND annees_sans_terme IS NULL THEN
 		RAISE EXCEPTION '% stock reservation(s) of bailleur % in département % have no end to count the remaining years from',
@@ -914,6 +925,10 @@ BEGIN
 	SELECT x.assiette INTO a FROM flux.assiette(bailleur, departement, annee) x;
 
 	FOR r IN
+		WITH classes AS MATERIALIZED (
+			SELECT k.logement_id FROM flux.logements_classes(conversion.bailleur, conversion.annee, conversion.departement) k
+			 WHERE k.classement = 'assiette'
+		)
 		SELECT s.reservataire_id, rs.nom, rs.categorie::text AS categorie,
 			   count(*) FILTER (WHERE s.droit = 'suite')::integer AS suite,
 			   count(*) FILTER (WHERE s.droit = 'simple')::integer AS simple,
@@ -922,21 +937,19 @@ BEGIN
 			   coalesce(max(coalesce(flux.annees_entre(jan1, flux.fin_droits(s.date_fin, s.date_remboursement)),
 									 annees_sans_terme)) FILTER (WHERE s.droit = 'suite'), 0) AS annees_max
 		  FROM flux.reservation s
-		  JOIN flux.logement l ON l.id = s.logement_id
+		  JOIN classes k ON k.logement_id = s.logement_id
 		  JOIN flux.reservataire rs ON rs.id = s.reservataire_id
-		 WHERE l.bailleur_id = conversion.bailleur AND l.departement = conversion.departement
-		   AND s.date_conversion IS NULL
+		 WHERE s.date_conversion IS NULL
 		   AND rs.categorie NOT IN ('etat', 'etat_agents')
-		   AND (l.date_sortie IS NULL OR l.date_sortie > jan1)
 		   AND coalesce(flux.fin_droits(s.date_fin, s.date_remboursement), 'infinity') > jan1
 		 GROUP BY s.reservataire_id, rs.nom, rs.categorie
 		 ORDER BY s.reservataire_id
 	LOOP
-		IF a IS NULL OR a = 0 OR r.suite > a THEN
-			RAISE EXCEPTION 'the assiette of bailleur % in département % for % (% units) cannot hold réservataire %''s % reserved units',
-					bailleur, departement, annee, coalesce(a, 0), r.reservataire_id, r.suite
-				USING ERRCODE = 'numeric_value_out_of_range',
-					  HINT = 'Load the whole stock into flux.logement before converting (flux.assiette).';
+		IF r.annees_max > 99 THEN
+			RAISE EXCEPTION 'réservataire %''s rights run % more years, beyond 99', r.reservataire_id, trim_scale(r.annees_max)
+				USING ERRCODE = 'invalid_parameter_value',
+					  DETAIL = 'A reservation runs at most as long as a 99-year lease.',
+					  HINT = 'Check flux.reservation.date_fin of its reservations.';
 		END IF;
 		reservataire_id := r.reservataire_id;
 		reservataire := r.nom;

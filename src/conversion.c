@@ -83,11 +83,11 @@ flux_droits_uniques(PG_FUNCTION_ARGS)
 						numeric_normalize(rotation)),
 				 errhint("Pass the rotation rate in percent, e.g. 8.5 for 8.5 %%.")));
 
-	/* t / 100 * y, exact */
-	volume = DirectFunctionCall2(numeric_div,
+	/* y * t * 0.01: products of numerics are exact (a division is not) */
+	volume = DirectFunctionCall2(numeric_mul,
 								 DirectFunctionCall2(numeric_mul, NumericGetDatum(annees),
 													 NumericGetDatum(rotation)),
-								 NumericGetDatum(int64_to_numeric(100)));
+								 NumericGetDatum(int64_div_fast_to_numeric(1, 2)));
 	switch (arrondi)
 	{
 		case ARRONDI_PROCHE:
