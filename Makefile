@@ -17,12 +17,15 @@ DOCS         =
 # pg_regress: install first, one file per concern, uninstall last
 REGRESS      = install taux calendrier repartition modele assiette rpls plafonds parts conversion workflow upgrade uninstall
 REGRESS_OPTS = --encoding=UTF8
+# isolation tests (specs/*.spec): the workflow under concurrent sessions
+ISOLATION    = concurrence
+ISOLATION_OPTS = --encoding=UTF8
 CONTRIB_TESTDB = flux_regression
 
 # PostgreSQL's headers are system headers (-isystem): some of their inline
 # functions trip -Wextra, and our own code is held to -Wall -Wextra in full.
 PG_CPPFLAGS  = -I$(srcdir)/src -isystem $(includedir_server) -Wall -Wextra
-EXTRA_CLEAN  = results regression.diffs regression.out
+EXTRA_CLEAN  = results regression.diffs regression.out output_iso
 
 # No LLVM bitcode: the kernels are tiny and the JIT toolchain is not needed.
 with_llvm    = no

@@ -283,6 +283,7 @@ AS $$
 DECLARE
 	x record;
 	c flux.convention;
+	autre record;
 BEGIN
 	IF NEW.etat <> 'proposee' THEN
 		RAISE EXCEPTION 'a new orientation starts proposed, not %', NEW.etat
@@ -318,6 +319,17 @@ BEGIN
 				NEW.date_orientation, coalesce(x.date_preavis::text, 'none'), x.date_disponible
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'Orient it from the tenant''s notice (date_preavis) or the date it is available.';
+	END IF;
+
+	-- the unique index orientation_une_active_par_vacance is the guard under
+	-- concurrency; this says it in words
+	SELECT o.id, o.etat INTO autre FROM flux.orientation o
+	 WHERE o.vacance_id = NEW.vacance_id AND o.etat NOT IN ('refusee', 'restituee', 'expiree', 'annulee')
+	 LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'vacancy % already has orientation % (%)', NEW.vacance_id, autre.id, autre.etat
+			USING ERRCODE = 'unique_violation',
+				  HINT = 'One orientation of a vacancy at a time: end it first (refused, returned, expired or cancelled).';
 	END IF;
 
 	IF NEW.hors_flux IS NOT NULL THEN
