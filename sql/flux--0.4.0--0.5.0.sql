@@ -4,7 +4,7 @@
 \echo Use "ALTER EXTENSION flux UPDATE TO '0.5.0'" to load this file. \quit
 
 --------------------------------------------------------------------------
--- 1. Kernels: a suitable offer (src/offre.c); the calendar's zone
+-- 1. Kernels: a suitable offer (src/offre.c); the calendar's zone (src/orientation.c)
 --------------------------------------------------------------------------
 
 CREATE FUNCTION flux.taux_effort(loyer numeric, charges numeric, aide numeric, ressources numeric)
@@ -30,12 +30,8 @@ COMMENT ON FUNCTION flux.typologie_adaptee(integer, numeric, integer, integer) I
 	'The unit suits the household''s size: one room per two persons at least, the R. 822-25 area when known, at most personnes + sous_occupation_max rooms';
 
 CREATE FUNCTION flux.zone_de(departement text) RETURNS text
-	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-	RETURN CASE departement
-		WHEN '57' THEN 'alsace-moselle' WHEN '67' THEN 'alsace-moselle' WHEN '68' THEN 'alsace-moselle'
-		WHEN '971' THEN 'guadeloupe' WHEN '972' THEN 'martinique' WHEN '973' THEN 'guyane'
-		WHEN '974' THEN 'reunion' WHEN '976' THEN 'mayotte'
-		ELSE 'metropole' END;
+	AS 'MODULE_PATHNAME', 'flux_zone_de'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION flux.zone_de(text) IS
 	'Holiday zone of a département for jours ouvrés: Moselle, Bas-Rhin, Haut-Rhin -> alsace-moselle; 971 to 976 -> their zone; else metropole';
 
@@ -104,9 +100,10 @@ CREATE TABLE flux.orientation (
 	CONSTRAINT orientation_destination CHECK ((convention_id IS NULL) <> (hors_flux IS NULL)),
 	CONSTRAINT orientation_prolongation_motivee CHECK (prolongation_jo = 0 OR motif_prolongation IS NOT NULL)
 );
--- one orientation in progress (or leased) per vacancy
-CREATE UNIQUE INDEX orientation_une_active_par_vacance ON flux.orientation (vacance_id)
-	WHERE etat NOT IN ('refusee', 'restituee', 'expiree', 'annulee');
+-- one orientation in progress per vacancy (a leased vacancy is relet: the
+-- insertion trigger refuses it)
+CREATE UNIQUE INDEX orientation_une_en_cours_par_vacance ON flux.orientation (vacance_id)
+	WHERE etat IN ('proposee', 'acceptee', 'candidats_designes', 'attribuee');
 CREATE INDEX ON flux.orientation (convention_id, date_orientation);
 CREATE INDEX orientation_en_cours ON flux.orientation (etat)
 	WHERE etat IN ('proposee', 'acceptee', 'candidats_designes', 'attribuee');
@@ -125,7 +122,7 @@ COMMENT ON COLUMN flux.orientation.echeance_designation IS 'Last day to designat
 COMMENT ON COLUMN flux.orientation.echeance_impossibilite IS 'Last day for the réservataire to say it cannot designate (stamped: delai_impossibilite_jo jours ouvrés after acceptance)';
 COMMENT ON COLUMN flux.orientation.prolongation_jo IS 'Extension of the designation deadline the bailleur granted, in jours ouvrés';
 COMMENT ON COLUMN flux.orientation.motif_prolongation IS 'Why the extension';
-COMMENT ON COLUMN flux.orientation.bailleur_compte_pour_reservataire IS 'A candidate the bailleur designated on the réservataire''s behalf counts for the réservataire';
+COMMENT ON COLUMN flux.orientation.bailleur_compte_pour_reservataire IS 'Under direct management, a candidate the bailleur designated on the réservataire''s behalf counts for the réservataire (under delegated management it always does)';
 COMMENT ON COLUMN flux.orientation.date_attribution IS 'Date of the CALEOL attribution';
 COMMENT ON COLUMN flux.orientation.date_bail IS 'Date the lease was signed';
 COMMENT ON COLUMN flux.orientation.motif IS 'Why the last change of state (a refusal''s reason, a cancellation)';
@@ -154,7 +151,7 @@ CREATE TABLE flux.candidature (
 	loyer			numeric(9, 2) CONSTRAINT candidature_loyer CHECK (loyer >= 0),
 	charges			numeric(9, 2) CONSTRAINT candidature_charges CHECK (charges >= 0),
 	aide_logement	numeric(9, 2) CONSTRAINT candidature_aide_logement CHECK (aide_logement >= 0),
-	taux_effort		numeric(6, 2),
+	taux_effort		numeric,
 	typologie_adaptee boolean,
 	offre_adaptee	boolean,
 	mentions_dalo	boolean NOT NULL DEFAULT false,
@@ -269,134 +266,129 @@ COMMENT ON FUNCTION flux.etats_suivants(flux.etat_orientation) IS
 	'The states an orientation may go to from a state (docs/workflow.md); empty for the final states';
 
 /*
- * A new orientation: the unit is vacant and, when it goes to a convention,
- * in the assiette of the year; the convention is a flux convention of the
- * unit's bailleur and département, in force that day and covering the
- * unit's commune.  The answer deadline is stamped; under delegated
- * management the bailleur designates, so the orientation starts accepted;
- * outside the flux the bailleur designates too.
+ * A new orientation, in two triggers so that an INSERT of many rows stays
+ * close to the cost of the bare INSERT (bench/workflow):
+ *
+ *   orientation_estampiller (C, BEFORE INSERT, each row): starts proposed,
+ *       no stamp given; stamps the zone, and the answer deadline (direct
+ *       management) or the acceptance (delegated management, hors flux);
+ *   orientation_verifier_insertion (AFTER INSERT, each statement, over the
+ *       new rows at once): the unit is vacant and, for a convention, not a
+ *       first letting and in the assiette of the year; the convention is a
+ *       flux convention of the unit's bailleur and département, in force
+ *       that day and covering the unit's commune.  The first row at fault
+ *       (by id) is reported and the whole INSERT undone.
+ *
+ * One orientation in progress per vacancy: the unique index
+ * orientation_une_en_cours_par_vacance, which also holds between sessions.
  */
-CREATE FUNCTION flux.orientation_avant_insertion() RETURNS trigger
+CREATE FUNCTION flux.orientation_estampiller() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'flux_orientation_estampiller'
+	LANGUAGE C;
+COMMENT ON FUNCTION flux.orientation_estampiller() IS
+	'Trigger (C): a new orientation starts proposed without stamps; stamps its zone and its answer deadline, or its acceptance under delegated management and outside the flux';
+
+CREATE TRIGGER orientation_estampiller
+	BEFORE INSERT ON flux.orientation
+	FOR EACH ROW EXECUTE FUNCTION flux.orientation_estampiller();
+
+CREATE FUNCTION flux.orientation_verifier_insertion() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, flux, pg_temp
 AS $$
 DECLARE
 	x record;
-	c flux.convention;
-	autre record;
 BEGIN
-	IF NEW.etat <> 'proposee' THEN
-		RAISE EXCEPTION 'a new orientation starts proposed, not %', NEW.etat
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = 'Insert it without etat; flux sets the state (accepted at once under delegated management or outside the flux).';
-	END IF;
-	SELECT v.date_preavis, v.date_disponible, v.date_relocation, v.premiere_location,
-		   l.id AS logement_id, l.bailleur_id, l.departement, l.depcom,
-		   flux.classer(extract(year FROM NEW.date_orientation)::integer, b.famille, l.conv, l.finan, l.cus,
-						l.typeconst, l.mode, l.hors_champ, l.exclusion, l.date_sortie,
-						l.date_mise_en_service, l.locat,
-						coalesce(p.exclure_plai_adapte, false), coalesce(p.exclure_gens_du_voyage, false)) AS classement
+	SELECT n.id, n.vacance_id, n.convention_id, n.date_orientation, v.date_preavis, v.date_disponible,
+		   v.date_relocation, l.id AS logement_id, l.bailleur_id, l.departement, l.depcom,
+		   c.bailleur_id AS c_bailleur, c.departement AS c_departement, c.date_effet, c.date_fin, c.communes,
+		   k.classement,
+		   CASE WHEN v.date_relocation IS NOT NULL AND v.date_relocation <= n.date_orientation THEN 'relouee'
+				WHEN n.date_orientation < least(v.date_preavis, v.date_disponible) THEN 'pas_encore'
+				WHEN n.hors_flux IS NOT NULL THEN NULL
+				WHEN v.premiere_location THEN 'premiere_location'
+				WHEN c.regime <> 'flux' THEN 'stock'
+				WHEN c.bailleur_id <> l.bailleur_id OR c.departement <> l.departement THEN 'territoire'
+				WHEN NOT daterange(c.date_effet, c.date_fin) @> n.date_orientation THEN 'hors_vigueur'
+				WHEN c.communes IS NOT NULL AND NOT l.depcom = ANY (c.communes) THEN 'commune'
+				WHEN k.classement <> 'assiette' THEN 'assiette'
+		   END AS faute
 	  INTO x
-	  FROM flux.vacance v
+	  FROM nouvelles n
+	  JOIN flux.vacance v ON v.id = n.vacance_id
 	  JOIN flux.logement l ON l.id = v.logement_id
 	  JOIN flux.bailleur b ON b.id = l.bailleur_id
+	  LEFT JOIN flux.convention c ON c.id = n.convention_id
 	  LEFT JOIN flux.parametre_annuel p ON p.bailleur_id = l.bailleur_id AND p.departement = l.departement
-										AND p.annee = extract(year FROM NEW.date_orientation)::integer
-	 WHERE v.id = NEW.vacance_id;
+									   AND p.annee = extract(year FROM n.date_orientation)::integer
+	 CROSS JOIN LATERAL (
+		SELECT flux.classer(extract(year FROM n.date_orientation)::integer, b.famille, l.conv, l.finan, l.cus,
+							l.typeconst, l.mode, l.hors_champ, l.exclusion, l.date_sortie,
+							l.date_mise_en_service, l.locat,
+							coalesce(p.exclure_plai_adapte, false), coalesce(p.exclure_gens_du_voyage, false))
+			   AS classement
+		 WHERE n.hors_flux IS NULL) k
+	 WHERE v.date_relocation <= n.date_orientation
+		OR n.date_orientation < least(v.date_preavis, v.date_disponible)
+		OR (n.hors_flux IS NULL AND (v.premiere_location OR c.regime <> 'flux'
+			OR c.bailleur_id <> l.bailleur_id OR c.departement <> l.departement
+			OR NOT daterange(c.date_effet, c.date_fin) @> n.date_orientation
+			OR (c.communes IS NOT NULL AND NOT l.depcom = ANY (c.communes))
+			OR k.classement <> 'assiette'))
+	 ORDER BY n.id
+	 LIMIT 1;
 	IF NOT FOUND THEN
-		RETURN NEW;				-- the foreign key reports it
+		RETURN NULL;
 	END IF;
-	NEW.zone := flux.zone_de(x.departement);
-	NEW.modifie_le := now();
 
-	IF x.date_relocation IS NOT NULL AND x.date_relocation <= NEW.date_orientation THEN
-		RAISE EXCEPTION 'logement % is not vacant on %: relet on %', x.logement_id, NEW.date_orientation, x.date_relocation
+	CASE x.faute
+	WHEN 'relouee' THEN
+		RAISE EXCEPTION 'logement % is not vacant on %: relet on %', x.logement_id, x.date_orientation, x.date_relocation
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'Orient a vacancy that is not relet yet (flux.vacance.date_relocation).';
-	END IF;
-	IF NEW.date_orientation < least(x.date_preavis, x.date_disponible) THEN
+	WHEN 'pas_encore' THEN
 		RAISE EXCEPTION 'logement % is not vacant yet on %: notice on %, available on %', x.logement_id,
-				NEW.date_orientation, coalesce(x.date_preavis::text, 'none'), x.date_disponible
+				x.date_orientation, coalesce(x.date_preavis::text, 'none'), x.date_disponible
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'Orient it from the tenant''s notice (date_preavis) or the date it is available.';
-	END IF;
-
-	-- the unique index orientation_une_active_par_vacance is the guard under
-	-- concurrency; this says it in words
-	SELECT o.id, o.etat INTO autre FROM flux.orientation o
-	 WHERE o.vacance_id = NEW.vacance_id AND o.etat NOT IN ('refusee', 'restituee', 'expiree', 'annulee')
-	 LIMIT 1;
-	IF FOUND THEN
-		RAISE EXCEPTION 'vacancy % already has orientation % (%)', NEW.vacance_id, autre.id, autre.etat
-			USING ERRCODE = 'unique_violation',
-				  HINT = 'One orientation of a vacancy at a time: end it first (refused, returned, expired or cancelled).';
-	END IF;
-
-	IF NEW.hors_flux IS NOT NULL THEN
-		NEW.etat := 'acceptee';
-		NEW.date_reponse := NEW.date_orientation;
-		NEW.echeance_reponse := NULL;
-		NEW.echeance_designation := NULL;
-		NEW.echeance_impossibilite := NULL;
-		RETURN NEW;
-	END IF;
-
-	IF x.premiere_location THEN
-		RAISE EXCEPTION 'vacancy % is the first letting of logement %: it stays in stock', NEW.vacance_id, x.logement_id
+	WHEN 'premiere_location' THEN
+		RAISE EXCEPTION 'vacancy % is the first letting of logement %: it stays in stock', x.vacance_id, x.logement_id
 			USING ERRCODE = 'check_violation',
 				  HINT = 'Share first lettings with flux.premiere_attribution and record them with hors_flux = ''premiere_location''.';
-	END IF;
-	SELECT * INTO c FROM flux.convention WHERE id = NEW.convention_id;
-	IF NOT FOUND THEN
-		RETURN NEW;				-- the foreign key reports it
-	END IF;
-	IF c.regime <> 'flux' THEN
-		RAISE EXCEPTION 'convention % is managed in stock: it takes no orientation', c.id
+	WHEN 'stock' THEN
+		RAISE EXCEPTION 'convention % is managed in stock: it takes no orientation', x.convention_id
 			USING ERRCODE = 'check_violation',
 				  HINT = 'Orient to a flux convention; a stock convention''s units go back to it (see flux.conformite).';
-	END IF;
-	IF c.bailleur_id <> x.bailleur_id OR c.departement <> x.departement THEN
+	WHEN 'territoire' THEN
 		RAISE EXCEPTION 'convention % (bailleur %, département %) does not cover logement % (bailleur %, département %)',
-				c.id, c.bailleur_id, c.departement, x.logement_id, x.bailleur_id, x.departement
+				x.convention_id, x.c_bailleur, x.c_departement, x.logement_id, x.bailleur_id, x.departement
 			USING ERRCODE = 'check_violation',
 				  HINT = 'Orient to a convention of the unit''s bailleur in its département.';
-	END IF;
-	IF NOT daterange(c.date_effet, c.date_fin) @> NEW.date_orientation THEN
-		RAISE EXCEPTION 'convention % is not in force on %: from % to %', c.id, NEW.date_orientation,
-				c.date_effet, coalesce(c.date_fin::text, 'open end')
+	WHEN 'hors_vigueur' THEN
+		RAISE EXCEPTION 'convention % is not in force on %: from % to %', x.convention_id, x.date_orientation,
+				x.date_effet, coalesce(x.date_fin::text, 'open end')
 			USING ERRCODE = 'check_violation',
 				  HINT = 'Orient to a convention in force that day.';
-	END IF;
-	IF c.communes IS NOT NULL AND NOT x.depcom = ANY (c.communes) THEN
-		RAISE EXCEPTION 'convention % does not cover commune % of logement %', c.id, x.depcom, x.logement_id
+	WHEN 'commune' THEN
+		RAISE EXCEPTION 'convention % does not cover commune % of logement %', x.convention_id, x.depcom, x.logement_id
 			USING ERRCODE = 'check_violation',
-				  DETAIL = format('It covers %s.', array_to_string(c.communes, ', ')),
+				  DETAIL = format('It covers %s.', array_to_string(x.communes, ', ')),
 				  HINT = 'Orient the unit to a convention covering its commune.';
-	END IF;
-	IF x.classement <> 'assiette' THEN
+	ELSE
 		RAISE EXCEPTION 'logement % is not in the assiette of %: %', x.logement_id,
-				extract(year FROM NEW.date_orientation), x.classement
+				extract(year FROM x.date_orientation), x.classement
 			USING ERRCODE = 'check_violation',
 				  HINT = format('SELECT * FROM flux.expliquer_logement(%s, %s) says why; let it outside the flux (hors_flux) if it must be let.',
-								x.logement_id, extract(year FROM NEW.date_orientation));
-	END IF;
-
-	IF c.mode = 'deleguee' THEN
-		NEW.etat := 'acceptee';
-		NEW.date_reponse := NEW.date_orientation;
-		NEW.echeance_reponse := NULL;
-	ELSE
-		NEW.echeance_reponse := flux.ajouter_jours_ouvres(NEW.date_orientation, c.delai_reponse_jo, NEW.zone);
-	END IF;
-	RETURN NEW;
+								x.logement_id, extract(year FROM x.date_orientation));
+	END CASE;
 END
 $$;
-COMMENT ON FUNCTION flux.orientation_avant_insertion() IS
-	'Trigger: a new orientation is of a vacant unit, in the assiette, to a flux convention in force covering it; stamps the answer deadline';
+COMMENT ON FUNCTION flux.orientation_verifier_insertion() IS
+	'Trigger (each statement): new orientations are of vacant units, in the assiette, to a flux convention in force covering them; reports the first at fault';
 
-CREATE TRIGGER orientation_avant_insertion
-	BEFORE INSERT ON flux.orientation
-	FOR EACH ROW EXECUTE FUNCTION flux.orientation_avant_insertion();
+CREATE TRIGGER orientation_verifier_insertion
+	AFTER INSERT ON flux.orientation REFERENCING NEW TABLE AS nouvelles
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.orientation_verifier_insertion();
 
 /*
  * A change: only the transitions of flux.etats_suivants; an answer after
@@ -419,6 +411,13 @@ BEGIN
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'Cancel it (etat = ''annulee'') and create a new orientation.';
 	END IF;
+	IF NEW.echeance_reponse IS DISTINCT FROM OLD.echeance_reponse
+	   OR NEW.echeance_designation IS DISTINCT FROM OLD.echeance_designation
+	   OR NEW.echeance_impossibilite IS DISTINCT FROM OLD.echeance_impossibilite THEN
+		RAISE EXCEPTION 'orientation %: deadlines are stamped by flux from the convention', OLD.id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'To give the réservataire more time to designate, record an extension: prolongation_jo and motif_prolongation.';
+	END IF;
 	IF NEW.convention_id IS NOT NULL THEN
 		SELECT * INTO c FROM flux.convention WHERE id = NEW.convention_id;
 	END IF;
@@ -434,8 +433,7 @@ BEGIN
 
 		IF OLD.etat = 'proposee' AND NEW.etat IN ('acceptee', 'refusee') THEN
 			NEW.date_reponse := coalesce(NEW.date_reponse, CURRENT_DATE);
-			IF NEW.date_reponse > OLD.echeance_reponse
-			   AND coalesce(current_setting('flux.origine', true), '') <> 'echeance' THEN
+			IF NEW.date_reponse > OLD.echeance_reponse THEN
 				RAISE EXCEPTION 'orientation %: the answer of % comes after its deadline %', OLD.id, NEW.date_reponse, OLD.echeance_reponse
 					USING ERRCODE = 'object_not_in_prerequisite_state',
 						  DETAIL = CASE WHEN c.silence_vaut_acceptation
@@ -461,8 +459,9 @@ BEGIN
 				USING ERRCODE = 'object_not_in_prerequisite_state',
 					  HINT = 'Record the CALEOL decision on the candidate (decision_caleol, date_caleol): the orientation follows.';
 		END IF;
-		IF NEW.etat = 'bail_signe' AND NEW.date_bail IS NULL THEN
-			RAISE EXCEPTION 'orientation % has no lease date', OLD.id
+		IF NEW.etat = 'bail_signe' AND (NEW.date_bail IS NULL OR NOT EXISTS (
+			SELECT 1 FROM flux.candidature k WHERE k.orientation_id = NEW.id AND k.date_bail = NEW.date_bail)) THEN
+			RAISE EXCEPTION 'orientation % has no candidate''s lease signed on %', OLD.id, coalesce(NEW.date_bail::text, 'any date')
 				USING ERRCODE = 'object_not_in_prerequisite_state',
 					  HINT = 'Record date_bail on the candidate who signed: the orientation follows.';
 		END IF;
@@ -565,6 +564,14 @@ DECLARE
 	dalo boolean;
 	maximum integer;
 BEGIN
+	IF num_nonnulls(NEW.date_caleol, NEW.decision_caleol, NEW.rang_caleol, NEW.date_proposition,
+					NEW.taux_effort, NEW.typologie_adaptee, NEW.offre_adaptee, NEW.echeance_reponse_menage,
+					NEW.reponse_menage, NEW.date_reponse_menage, NEW.refus_valide_le, NEW.date_bail) > 0
+	   OR NEW.refus_illegitime THEN
+		RAISE EXCEPTION 'a new candidate is only designated: no CALEOL decision, proposal, answer or lease yet'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Insert the designation, then record each step by UPDATE, in order; flux checks and stamps them.';
+	END IF;
 	SELECT * INTO o FROM flux.orientation WHERE id = NEW.orientation_id FOR UPDATE;
 	IF NOT FOUND THEN
 		RETURN NEW;				-- the foreign key reports it
@@ -636,8 +643,24 @@ BEGIN
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'Designate another candidate instead.';
 	END IF;
+	IF NEW.date_proposition IS NOT DISTINCT FROM OLD.date_proposition
+	   AND (NEW.taux_effort IS DISTINCT FROM OLD.taux_effort OR NEW.typologie_adaptee IS DISTINCT FROM OLD.typologie_adaptee
+			OR NEW.offre_adaptee IS DISTINCT FROM OLD.offre_adaptee
+			OR NEW.echeance_reponse_menage IS DISTINCT FROM OLD.echeance_reponse_menage) THEN
+		RAISE EXCEPTION 'candidate %: the effort rate, suitability and answer deadline are stamped by flux with the proposal', OLD.id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Record the proposal''s amounts and household size with date_proposition; flux computes the rest.';
+	END IF;
 	SELECT * INTO o FROM flux.orientation WHERE id = NEW.orientation_id;
 	SELECT * INTO c FROM flux.convention WHERE id = o.convention_id;
+	IF o.etat <> 'attribuee' AND (NEW.date_proposition IS DISTINCT FROM OLD.date_proposition
+		OR NEW.reponse_menage IS DISTINCT FROM OLD.reponse_menage OR NEW.date_bail IS DISTINCT FROM OLD.date_bail) THEN
+		RAISE EXCEPTION 'orientation % is %: proposals, answers and leases follow a CALEOL attribution', o.id, o.etat
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = CASE WHEN o.etat IN ('refusee', 'restituee', 'expiree', 'annulee', 'bail_signe')
+							  THEN format('Orientation %s is over; a new orientation of the vacancy starts again.', o.id)
+							  ELSE 'Record the CALEOL''s attribution first.' END;
+	END IF;
 
 	IF NEW.decision_caleol IS DISTINCT FROM OLD.decision_caleol THEN
 		IF OLD.decision_caleol IS NOT NULL THEN
@@ -683,8 +706,7 @@ BEGIN
 				USING ERRCODE = 'object_not_in_prerequisite_state',
 					  HINT = 'Record the proposal (date_proposition) first; an answer is given once.';
 		END IF;
-		IF NEW.reponse_menage = 'acceptee' AND NEW.date_reponse_menage > NEW.echeance_reponse_menage
-		   AND coalesce(current_setting('flux.origine', true), '') <> 'echeance' THEN
+		IF NEW.reponse_menage = 'acceptee' AND NEW.date_reponse_menage > NEW.echeance_reponse_menage THEN
 			RAISE EXCEPTION 'candidate %: acceptance of % after the deadline %', OLD.id, NEW.date_reponse_menage, NEW.echeance_reponse_menage
 				USING ERRCODE = 'object_not_in_prerequisite_state',
 					  DETAIL = 'Silence until the deadline is a refusal.',
@@ -766,7 +788,8 @@ BEGIN
 		IF NEW.reponse_menage IN ('refusee', 'sans_reponse') AND NOT EXISTS (
 			SELECT 1 FROM flux.candidature k
 			 WHERE k.orientation_id = NEW.orientation_id AND k.id <> NEW.id
-			   AND k.decision_caleol IN ('attribution', 'attribution_sous_condition') AND k.reponse_menage IS NULL) THEN
+			   AND k.decision_caleol IN ('attribution', 'attribution_sous_condition')
+			   AND (k.reponse_menage IS NULL OR k.reponse_menage = 'acceptee')) THEN
 			UPDATE flux.orientation SET etat = 'candidats_designes',
 				   motif = format('candidate %s %s the proposal', NEW.id,
 								  CASE NEW.reponse_menage WHEN 'refusee' THEN 'refused' ELSE 'did not answer' END)
@@ -866,16 +889,17 @@ BEGIN
 
 	RETURN QUERY
 	WITH cibles AS (
-		SELECT k.id FROM flux.candidature k
+		SELECT k.id FROM flux.candidature k JOIN flux.orientation o ON o.id = k.orientation_id
 		 WHERE k.date_proposition IS NOT NULL AND k.reponse_menage IS NULL
-		   AND k.echeance_reponse_menage < jour
-		   FOR UPDATE SKIP LOCKED
+		   AND k.echeance_reponse_menage < jour AND o.etat = 'attribuee'
+		   FOR UPDATE OF k SKIP LOCKED
 	)
 	UPDATE flux.candidature k
 	   SET reponse_menage = 'sans_reponse', date_reponse_menage = k.echeance_reponse_menage,
 		   motif_refus = format('no answer by %s: silence is refusal', k.echeance_reponse_menage)
-	  FROM cibles
+	  FROM cibles, flux.orientation o
 	 WHERE k.id = cibles.id AND k.reponse_menage IS NULL AND k.echeance_reponse_menage < jour
+	   AND o.id = k.orientation_id AND o.etat = 'attribuee'
 	RETURNING k.orientation_id, k.id, 'proposition'::text, 'reponse_sans_reponse'::text, k.echeance_reponse_menage;
 
 	PERFORM set_config('flux.origine', '', true);
@@ -938,8 +962,9 @@ COMMENT ON COLUMN flux.echeances.au_terme IS 'What happens then';
  *   attribution  a CALEOL attribution of N to one of its candidates;
  *   bail         a lease signed in N by one of its candidates;
  * plus the refusals of suitable offers it validated as illegitimate in N.
- * A candidate the bailleur designated counts for the réservataire only when
- * the bailleur recorded it so (bailleur_compte_pour_reservataire).  Units
+ * A candidate the bailleur designated counts for the réservataire under
+ * delegated management, or when the bailleur recorded it so
+ * (bailleur_compte_pour_reservataire).  Units
  * due come from flux.parts.
  */
 CREATE FUNCTION flux.decompte(bailleur bigint, departement text, annee integer)
@@ -956,19 +981,22 @@ AS $$
 	), an AS (
 		SELECT daterange(make_date($3, 1, 1), make_date($3 + 1, 1, 1)) AS r
 	), par_orientation AS (
+		-- a candidate counts for the réservataire when it designated it, when
+		-- the bailleur designates for it (gestion déléguée), or when the
+		-- bailleur recorded so (bailleur_compte_pour_reservataire)
 		SELECT o.convention_id, o.id,
 			   an.r @> o.date_orientation AND o.etat NOT IN ('proposee', 'refusee', 'expiree', 'annulee') AS orientee,
 			   EXISTS (SELECT 1 FROM flux.candidature k
 						WHERE k.orientation_id = o.id AND an.r @> k.date_caleol
 						  AND k.decision_caleol IN ('attribution', 'attribution_sous_condition')
-						  AND (k.designe_par = 'reservataire' OR o.bailleur_compte_pour_reservataire)) AS attribuee,
+						  AND (k.designe_par = 'reservataire' OR cv.mode = 'deleguee' OR o.bailleur_compte_pour_reservataire)) AS attribuee,
 			   EXISTS (SELECT 1 FROM flux.candidature k
 						WHERE k.orientation_id = o.id AND an.r @> k.date_bail
-						  AND (k.designe_par = 'reservataire' OR o.bailleur_compte_pour_reservataire)) AS bail,
+						  AND (k.designe_par = 'reservataire' OR cv.mode = 'deleguee' OR o.bailleur_compte_pour_reservataire)) AS bail,
 			   EXISTS (SELECT 1 FROM flux.candidature k
-						WHERE k.orientation_id = o.id AND an.r @> k.refus_valide_le) AS refus
-		  FROM flux.orientation o, an
-		 WHERE o.convention_id IS NOT NULL
+						WHERE k.orientation_id = o.id AND an.r @> k.refus_valide_le
+						  AND (k.designe_par = 'reservataire' OR cv.mode = 'deleguee' OR o.bailleur_compte_pour_reservataire)) AS refus
+		  FROM flux.orientation o JOIN flux.convention cv ON cv.id = o.convention_id, an
 	)
 	SELECT c.id, c.reservataire_id, r.nom, c.evenement::text, coalesce(d.dus, 0),
 		   count(*) FILTER (WHERE po.orientee), count(*) FILTER (WHERE po.attribuee),

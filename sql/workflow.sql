@@ -62,7 +62,7 @@ SELECT 60000 + i, 50, 'W' || i, CASE WHEN i <= 30 THEN '74218' WHEN i <= 35 THEN
 INSERT INTO vacance (id, logement_id, date_preavis, date_disponible, premiere_location)
 SELECT 5000 + i, 60000 + i, '2025-01-02', '2025-02-01', false FROM generate_series(1, 40) i;
 UPDATE vacance SET premiere_location = true, date_preavis = NULL WHERE id = 5029;
-SELECT setval('flux.orientation_id_seq', 5000);
+SELECT setval('flux.orientation_id_seq', 5100);
 
 --
 -- Publier: answer within 2 jours ouvrés, across Ascension (Thursday 29 May 2025)
@@ -182,6 +182,12 @@ UPDATE candidature SET date_proposition = '2025-06-20' WHERE orientation_id = 50
 UPDATE candidature SET reponse_menage = 'acceptee', date_reponse_menage = '2025-06-20' WHERE orientation_id = 5001 AND rang = 2;
 UPDATE candidature SET date_bail = '2025-07-01' WHERE orientation_id = 5005;
 UPDATE candidature SET refus_illegitime = true WHERE orientation_id = 5001 AND rang = 1;
+-- fails: stamps are flux's
+UPDATE orientation SET echeance_reponse = '2025-12-31' WHERE id = 5007;
+UPDATE candidature SET offre_adaptee = true WHERE orientation_id = 5005;
+-- fails: a candidate is inserted designated, its steps come by UPDATE
+INSERT INTO candidature (orientation_id, nud, rang, date_designation, decision_caleol, date_caleol)
+VALUES (5004, '001032500002', 2, '2025-04-04', 'attribution', '2025-04-05');
 -- fails: the history is append-only
 UPDATE orientation_historique SET motif = 'réécrit' WHERE orientation_id = 5001;
 DELETE FROM orientation_historique WHERE orientation_id = 5001;
@@ -260,6 +266,27 @@ SELECT s.de, s.vers, EXISTS (SELECT 1 FROM orientation_historique h WHERE h.de =
   FROM unnest(enum_range(NULL::etat_orientation)) de_, LATERAL unnest(etats_suivants(de_)) WITH ORDINALITY v(vers_, n),
        LATERAL (SELECT de_ AS de, vers_ AS vers) s
  ORDER BY s.de, s.vers;
+
+-- two candidates attributed and proposed: the first accepts, the second
+-- refuses; the first still signs
+INSERT INTO orientation (id, vacance_id, convention_id, date_orientation) VALUES (5018, 5018, 502, '2025-10-01');
+UPDATE orientation SET etat = 'acceptee', date_reponse = '2025-10-02' WHERE id = 5018;
+INSERT INTO candidature (orientation_id, nud, rang, date_designation)
+VALUES (5018, '074102500181', 1, '2025-10-03'), (5018, '074102500182', 2, '2025-10-03');
+UPDATE candidature SET decision_caleol = 'attribution', rang_caleol = rang, date_caleol = '2025-10-10' WHERE orientation_id = 5018;
+UPDATE candidature SET date_proposition = '2025-10-13' WHERE orientation_id = 5018;
+UPDATE candidature SET reponse_menage = 'acceptee', date_reponse_menage = '2025-10-14' WHERE orientation_id = 5018 AND rang = 1;
+UPDATE candidature SET reponse_menage = 'refusee', date_reponse_menage = '2025-10-15' WHERE orientation_id = 5018 AND rang = 2;
+SELECT etat FROM orientation WHERE id = 5018;
+UPDATE candidature SET date_bail = '2025-11-01' WHERE orientation_id = 5018 AND rang = 1;
+SELECT etat, date_bail FROM orientation WHERE id = 5018;
+-- under delegated management the bailleur's candidate counts for the réservataire
+INSERT INTO orientation (id, vacance_id, convention_id, date_orientation) VALUES (5019, 5019, 504, '2025-10-01');
+INSERT INTO candidature (orientation_id, nud, rang, designe_par, date_designation) VALUES (5019, '074102500191', 1, 'bailleur', '2025-10-02');
+UPDATE candidature SET decision_caleol = 'attribution', rang_caleol = 1, date_caleol = '2025-10-10' WHERE orientation_id = 5019;
+UPDATE candidature SET date_proposition = '2025-10-13' WHERE orientation_id = 5019;
+UPDATE candidature SET reponse_menage = 'acceptee', date_reponse_menage = '2025-10-14' WHERE orientation_id = 5019;
+UPDATE candidature SET date_bail = '2025-11-01' WHERE orientation_id = 5019;
 
 -- the mutation is let: a priority household, against no contingent
 UPDATE candidature SET decision_caleol = 'attribution', rang_caleol = 1, date_caleol = '2025-03-10' WHERE orientation_id = 5009;

@@ -1,0 +1,335 @@
+/*-------------------------------------------------------------------------
+ *
+ * orientation.c
+ *	  flux.orientation_estampiller: the BEFORE INSERT trigger of
+ *	  flux.orientation, and flux.zone_de.
+ *
+ * A new orientation is stamped from its convention: the holiday zone of the
+ * convention's département (the unit's: the statement-level trigger
+ * flux.orientation_verifier_insertion checks they agree, with every other
+ * rule, in one set-based pass), and
+ *
+ *	 direct management		etat proposee, echeance_reponse = the
+ *							delai_reponse_jo-th jour ouvré after the
+ *							orientation's date in that zone
+ *	 delegated management	etat acceptee, date_reponse = the date (the
+ *							bailleur designates: no answer step)
+ *	 outside the flux		etat acceptee, date_reponse = the date, the zone
+ *							of the unit's département
+ *
+ * This runs once per row of an INSERT that may carry 100 000 orientations,
+ * so it is C: each convention is read once per statement (a cache in
+ * fn_extra, which lives as long as the statement), through a plan prepared
+ * once per session; bench/workflow measures it against the bare INSERT.
+ * A stamp, answer, attribution, lease or extension given by the user on
+ * INSERT is refused: they are flux's, or later steps.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_enum.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/hsearch.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+#include "calendrier.h"
+#include "orientation.h"
+
+static const char *const zone_noms[ZONE_COUNT] = {
+	"metropole", "alsace-moselle", "guadeloupe", "martinique", "guyane", "reunion", "mayotte"
+};
+
+const char *
+ZoneNom(CalendrierZone zone)
+{
+	return zone_noms[zone];
+}
+
+CalendrierZone
+ZoneDeDepartement(const char *d)
+{
+	if (strcmp(d, "57") == 0 || strcmp(d, "67") == 0 || strcmp(d, "68") == 0)
+		return ZONE_ALSACE_MOSELLE;
+	if (strcmp(d, "971") == 0)
+		return ZONE_GUADELOUPE;
+	if (strcmp(d, "972") == 0)
+		return ZONE_MARTINIQUE;
+	if (strcmp(d, "973") == 0)
+		return ZONE_GUYANE;
+	if (strcmp(d, "974") == 0)
+		return ZONE_REUNION;
+	if (strcmp(d, "976") == 0)
+		return ZONE_MAYOTTE;
+	return ZONE_METROPOLE;
+}
+
+/* flux.zone_de(departement text) -> text */
+PG_FUNCTION_INFO_V1(flux_zone_de);
+Datum
+flux_zone_de(PG_FUNCTION_ARGS)
+{
+	char	   *d = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	PG_RETURN_TEXT_P(cstring_to_text(ZoneNom(ZoneDeDepartement(d))));
+}
+
+/* what the trigger needs of a convention */
+typedef struct ConventionLue
+{
+	int64		id;				/* hash key */
+	bool		trouvee;
+	bool		deleguee;
+	int32		delai_reponse_jo;
+	CalendrierZone zone;
+} ConventionLue;
+
+/* per statement: the columns, the enum labels, the conventions read */
+typedef struct Estampille
+{
+	int			att_vacance,
+				att_convention,
+				att_hors_flux,
+				att_etat,
+				att_date,
+				att_zone,
+				att_echeance_reponse,
+				att_date_reponse,
+				att_prolongation;
+	int			att_stamps[5];	/* must be NULL on INSERT */
+	Oid			proposee,
+				acceptee;
+	HTAB	   *conventions;
+} Estampille;
+
+static const char *const stamps_noms[5] = {
+	"echeance_designation", "echeance_impossibilite", "date_attribution", "date_bail", "motif_prolongation"
+};
+
+/* plans kept for the session (revalidated by the plan cache on DDL) */
+static SPIPlanPtr plan_convention = NULL;
+static SPIPlanPtr plan_departement = NULL;
+
+static int
+colonne(TupleDesc desc, const char *nom)
+{
+	int			att = SPI_fnumber(desc, nom);
+
+	if (att <= 0)
+		elog(ERROR, "flux.orientation has no column \"%s\"", nom);
+	return att;
+}
+
+static Oid
+enum_oid(Oid enumtype, const char *label)
+{
+	HeapTuple	tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(enumtype),
+									  CStringGetDatum(label));
+	Oid			result;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "enum %u has no label \"%s\"", enumtype, label);
+	result = ((Form_pg_enum) GETSTRUCT(tup))->oid;
+	ReleaseSysCache(tup);
+	return result;
+}
+
+static Estampille *
+estampille(FunctionCallInfo fcinfo, TupleDesc desc)
+{
+	Estampille *e = (Estampille *) fcinfo->flinfo->fn_extra;
+	HASHCTL		ctl;
+	Oid			etat_type;
+	int			i;
+
+	if (e != NULL)
+		return e;
+	e = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(Estampille));
+	e->att_vacance = colonne(desc, "vacance_id");
+	e->att_convention = colonne(desc, "convention_id");
+	e->att_hors_flux = colonne(desc, "hors_flux");
+	e->att_etat = colonne(desc, "etat");
+	e->att_date = colonne(desc, "date_orientation");
+	e->att_zone = colonne(desc, "zone");
+	e->att_echeance_reponse = colonne(desc, "echeance_reponse");
+	e->att_date_reponse = colonne(desc, "date_reponse");
+	e->att_prolongation = colonne(desc, "prolongation_jo");
+	for (i = 0; i < 5; i++)
+		e->att_stamps[i] = colonne(desc, stamps_noms[i]);
+	etat_type = TupleDescAttr(desc, e->att_etat - 1)->atttypid;
+	e->proposee = enum_oid(etat_type, "proposee");
+	e->acceptee = enum_oid(etat_type, "acceptee");
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(ConventionLue);
+	ctl.hcxt = fcinfo->flinfo->fn_mcxt;
+	e->conventions = hash_create("flux.orientation_estampiller conventions", 16, &ctl,
+								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	fcinfo->flinfo->fn_extra = e;
+	return e;
+}
+
+static SPIPlanPtr
+preparer(SPIPlanPtr *plan, const char *sql)
+{
+	if (*plan == NULL)
+	{
+		Oid			argtypes[1] = {INT8OID};
+		SPIPlanPtr	p = SPI_prepare(sql, 1, argtypes);
+
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(p);
+		*plan = p;
+	}
+	return *plan;
+}
+
+/* read a convention once per statement */
+static ConventionLue *
+convention_lue(Estampille *e, int64 id)
+{
+	bool		trouvee;
+	ConventionLue *c = hash_search(e->conventions, &id, HASH_ENTER, &trouvee);
+	Datum		arg[1];
+
+	if (trouvee)
+		return c;
+	c->trouvee = false;
+	arg[0] = Int64GetDatum(id);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_plan(preparer(&plan_convention,
+								  "SELECT mode::text = 'deleguee', delai_reponse_jo, departement"
+								  "  FROM flux.convention WHERE id = $1"),
+						 arg, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_plan failed on flux.convention");
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+		HeapTuple	t = SPI_tuptable->vals[0];
+		TupleDesc	d = SPI_tuptable->tupdesc;
+
+		c->trouvee = true;
+		c->deleguee = DatumGetBool(SPI_getbinval(t, d, 1, &isnull));
+		c->delai_reponse_jo = DatumGetInt32(SPI_getbinval(t, d, 2, &isnull));
+		c->zone = ZoneDeDepartement(SPI_getvalue(t, d, 3));
+	}
+	SPI_finish();
+	return c;
+}
+
+/* the zone of a vacancy's unit (outside the flux: no convention) */
+static bool
+zone_du_logement(int64 vacance, CalendrierZone *zone)
+{
+	Datum		arg[1];
+	bool		trouve = false;
+
+	arg[0] = Int64GetDatum(vacance);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_plan(preparer(&plan_departement,
+								  "SELECT l.departement FROM flux.vacance v"
+								  "  JOIN flux.logement l ON l.id = v.logement_id WHERE v.id = $1"),
+						 arg, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_plan failed on flux.vacance");
+	if (SPI_processed == 1)
+	{
+		*zone = ZoneDeDepartement(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+		trouve = true;
+	}
+	SPI_finish();
+	return trouve;
+}
+
+PG_FUNCTION_INFO_V1(flux_orientation_estampiller);
+Datum
+flux_orientation_estampiller(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	HeapTuple	tuple;
+	Estampille *e;
+	Datum		valeurs[4];
+	bool		nuls[4] = {false, false, false, false};
+	int			atts[4];
+	int			n = 0;
+	bool		isnull;
+	DateADT		date;
+	CalendrierZone zone;
+	int			i;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || !TRIGGER_FIRED_BY_INSERT(td->tg_event))
+		elog(ERROR, "flux.orientation_estampiller must fire BEFORE INSERT FOR EACH ROW");
+	desc = td->tg_relation->rd_att;
+	tuple = td->tg_trigtuple;
+	e = estampille(fcinfo, desc);
+
+	if (DatumGetObjectId(SPI_getbinval(tuple, desc, e->att_etat, &isnull)) != e->proposee || isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("a new orientation starts proposed, not %s",
+						isnull ? "NULL" : SPI_getvalue(tuple, desc, e->att_etat)),
+				 errhint("Insert it without etat; flux sets the state (accepted at once under delegated management or outside the flux).")));
+	for (i = 0; i < 5; i++)
+		n += heap_attisnull(tuple, e->att_stamps[i], desc) ? 0 : 1;
+	n += heap_attisnull(tuple, e->att_zone, desc) ? 0 : 1;
+	n += heap_attisnull(tuple, e->att_echeance_reponse, desc) ? 0 : 1;
+	n += heap_attisnull(tuple, e->att_date_reponse, desc) ? 0 : 1;
+	if (n > 0 || DatumGetInt32(SPI_getbinval(tuple, desc, e->att_prolongation, &isnull)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("a new orientation has no deadline, answer, extension, attribution or lease yet"),
+				 errhint("Insert vacance_id, convention_id (or hors_flux) and date_orientation; flux stamps the deadlines, and each later step is an UPDATE.")));
+
+	date = DatumGetDateADT(SPI_getbinval(tuple, desc, e->att_date, &isnull));
+	if (isnull)
+		return PointerGetDatum(tuple);	/* NOT NULL reports it */
+	n = 0;
+
+	(void) SPI_getbinval(tuple, desc, e->att_hors_flux, &isnull);
+	if (!isnull)
+	{
+		/* outside the flux: the bailleur designates, no deadline */
+		int64		vacance = DatumGetInt64(SPI_getbinval(tuple, desc, e->att_vacance, &isnull));
+
+		if (isnull || !zone_du_logement(vacance, &zone))
+			return PointerGetDatum(tuple);	/* the constraints report it */
+		atts[n] = e->att_etat, valeurs[n++] = ObjectIdGetDatum(e->acceptee);
+		atts[n] = e->att_date_reponse, valeurs[n++] = DateADTGetDatum(date);
+	}
+	else
+	{
+		int64		id = DatumGetInt64(SPI_getbinval(tuple, desc, e->att_convention, &isnull));
+		ConventionLue *c;
+
+		if (isnull)
+			return PointerGetDatum(tuple);	/* orientation_destination reports it */
+		c = convention_lue(e, id);
+		if (!c->trouvee)
+			return PointerGetDatum(tuple);	/* the foreign key reports it */
+		zone = c->zone;
+		if (c->deleguee)
+		{
+			atts[n] = e->att_etat, valeurs[n++] = ObjectIdGetDatum(e->acceptee);
+			atts[n] = e->att_date_reponse, valeurs[n++] = DateADTGetDatum(date);
+		}
+		else
+		{
+			atts[n] = e->att_echeance_reponse;
+			valeurs[n++] = DateADTGetDatum(CalendrierAjouterJoursOuvres(date, c->delai_reponse_jo, zone));
+		}
+	}
+	atts[n] = e->att_zone, valeurs[n++] = CStringGetTextDatum(ZoneNom(zone));
+
+	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, desc, n, atts, valeurs, nuls));
+}
