@@ -210,7 +210,11 @@ COMMENT ON COLUMN flux.candidature.date_bail IS 'Date the lease was signed';
 -- every change of state, append-only
 CREATE TABLE flux.orientation_historique (
 	id				bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	orientation_id	bigint NOT NULL REFERENCES flux.orientation,
+	-- no foreign key: its check per row would double the cost of loading
+	-- orientations in bulk (bench/workflow); orientations are never deleted
+	-- (trigger orientation_sans_suppression) and the history is written by
+	-- the triggers only
+	orientation_id	bigint NOT NULL,
 	candidature_id	bigint REFERENCES flux.candidature,
 	de				text,
 	vers			text NOT NULL,
@@ -544,6 +548,27 @@ CREATE TRIGGER historique_immuable
 CREATE TRIGGER historique_immuable_truncate
 	BEFORE TRUNCATE ON flux.orientation_historique
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.historique_immuable();
+
+-- an orientation is never deleted: it is cancelled, and its history stays
+CREATE FUNCTION flux.orientation_sans_suppression() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+BEGIN
+	RAISE EXCEPTION 'orientations are never deleted: % refused', TG_OP
+		USING ERRCODE = 'object_not_in_prerequisite_state',
+			  HINT = 'Cancel it instead (UPDATE flux.orientation SET etat = ''annulee'', motif = ''…''); its history refers to it.';
+END
+$$;
+COMMENT ON FUNCTION flux.orientation_sans_suppression() IS
+	'Trigger: refuses DELETE and TRUNCATE of flux.orientation (cancel instead; the history refers to it)';
+
+CREATE TRIGGER orientation_sans_suppression
+	BEFORE DELETE ON flux.orientation
+	FOR EACH ROW EXECUTE FUNCTION flux.orientation_sans_suppression();
+CREATE TRIGGER orientation_sans_suppression_truncate
+	BEFORE TRUNCATE ON flux.orientation
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.orientation_sans_suppression();
 
 /*
  * A new candidate: the orientation is accepted (or has candidates); a

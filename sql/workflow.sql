@@ -192,6 +192,8 @@ VALUES (5004, '001032500002', 2, '2025-04-04', 'attribution', '2025-04-05');
 UPDATE orientation_historique SET motif = 'réécrit' WHERE orientation_id = 5001;
 DELETE FROM orientation_historique WHERE orientation_id = 5001;
 TRUNCATE orientation_historique;
+-- fails: an orientation is cancelled, never deleted
+DELETE FROM orientation WHERE id = 5006;
 
 --
 -- delegated management: accepted at once, the bailleur designates

@@ -12,7 +12,8 @@
 #
 # and prints the medians and the ratio triggers / bare (target: under 2).
 # Needs a database reachable through the PG* variables where flux can be
-# created by a superuser (the bench disables triggers between runs), e.g.
+# created by a superuser (the bench disables the guards against deleting
+# orientations and history to reset between runs), e.g.
 #   ROWS=100000 RUNS=5 bench/workflow/run.sh
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -29,7 +30,9 @@ DELETE FROM flux.candidature WHERE orientation_id IN (SELECT id FROM flux.orient
 ALTER TABLE flux.orientation_historique DISABLE TRIGGER historique_immuable;
 DELETE FROM flux.orientation_historique WHERE orientation_id IN (SELECT id FROM flux.orientation WHERE vacance_id >= 900000001);
 ALTER TABLE flux.orientation_historique ENABLE TRIGGER historique_immuable;
+ALTER TABLE flux.orientation DISABLE TRIGGER orientation_sans_suppression;
 DELETE FROM flux.orientation WHERE vacance_id >= 900000001;
+ALTER TABLE flux.orientation ENABLE TRIGGER orientation_sans_suppression;
 DELETE FROM flux.vacance WHERE id >= 900000001;
 DELETE FROM flux.logement WHERE bailleur_id = 900;
 DELETE FROM flux.convention WHERE bailleur_id = 900;
@@ -79,7 +82,9 @@ SET client_min_messages = warning;
 ALTER TABLE flux.orientation_historique DISABLE TRIGGER historique_immuable;
 DELETE FROM flux.orientation_historique WHERE orientation_id IN (SELECT id FROM flux.orientation WHERE vacance_id >= 900000001);
 ALTER TABLE flux.orientation_historique ENABLE TRIGGER historique_immuable;
+ALTER TABLE flux.orientation DISABLE TRIGGER orientation_sans_suppression;
 DELETE FROM flux.orientation WHERE vacance_id >= 900000001;
+ALTER TABLE flux.orientation ENABLE TRIGGER orientation_sans_suppression;
 VACUUM flux.orientation, flux.orientation_historique;
 $( [ "$mode" = triggers ] || echo "ALTER TABLE flux.orientation DISABLE TRIGGER USER;" )
 \\timing on
