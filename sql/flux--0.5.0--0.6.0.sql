@@ -7,13 +7,13 @@
 -- 1. The rule (src/moteur.c)
 --------------------------------------------------------------------------
 
-CREATE FUNCTION flux.classer_destinations(parts flux.taux[], donnes bigint[], orientes bigint[],
+CREATE FUNCTION flux.classer_destinations(parts flux.taux[], donnes bigint[], dus double precision[],
 										  retards double precision[], priorites boolean[],
 										  OUT ordre integer[], OUT decision text)
 	AS 'MODULE_PATHNAME', 'flux_classer_destinations'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION flux.classer_destinations(flux.taux[], bigint[], bigint[], double precision[], boolean[]) IS
-	'The engine''s rule: ranks destinations (shares, units given, units oriented on their territory, segment retards, legal floors) by Tijdeman''s quota bound and the fair mix; ordre[1] is the recommendation, decision what decided it (quota, segment, priorite)';
+COMMENT ON FUNCTION flux.classer_destinations(flux.taux[], bigint[], double precision[], double precision[], boolean[]) IS
+	'The engine''s rule: ranks destinations (shares, units given, units due so far, segment retards, legal floors) by Tijdeman''s quota bound and the fair mix; ordre[1] is the recommendation, decision what decided it (quota, segment, priorite)';
 
 --------------------------------------------------------------------------
 -- 2. Segments of a unit, and the counters the engine reads
@@ -132,6 +132,11 @@ BEGIN
 		  FROM flux.compteur_deltas(ids) d
 		 WHERE (k.bailleur_id, k.departement, k.annee, k.destination, k.dimension, k.valeur)
 			 = (d.bailleur_id, d.departement, d.annee, d.destination, d.dimension, d.valeur);
+		DELETE FROM flux.compteur_orientation k
+		 USING flux.compteur_deltas(ids) d
+		 WHERE (k.bailleur_id, k.departement, k.annee, k.destination, k.dimension, k.valeur)
+			 = (d.bailleur_id, d.departement, d.annee, d.destination, d.dimension, d.valeur)
+		   AND k.n = 0;
 	END IF;
 END
 $$;
@@ -213,9 +218,11 @@ SELECT flux.recompter();
  * bailleur's own share (100 % minus theirs).  Counters of the year read in
  * one query (flux.compteur_orientation); the rule is flux.classer_destinations:
  *
- *   due       share x units of the flux oriented so far on its territory
+ *   due       its share of each unit of its territory oriented so far, this
+ *             one included (the bailleur's own share: what the conventions
+ *             leave in each commune)
  *   counted   units oriented to it this year
- *   deficit   share x (units oriented so far + 1) - counted
+ *   deficit   due - counted
  *   segments  for each of the vacancy's segments, counted / due in it
  *   retard    sum over the segments of share x (segment units + 1) - counted there
  *   priority  the State outside QPV, a unit or more under max(share, 30 %)
@@ -241,7 +248,7 @@ DECLARE
 	rids bigint[];
 	parts numeric[];
 	donnes bigint[];
-	orientes bigint[];
+	avant double precision[];
 	retards double precision[];
 	priorites boolean[];
 	details text[];
@@ -277,28 +284,38 @@ BEGIN
 		   AND (c.communes IS NULL OR u.depcom = ANY (c.communes))
 		   AND NOT EXISTS (SELECT 1 FROM flux.orientation o
 							WHERE o.vacance_id = u.id AND o.convention_id = c.id AND o.etat IN ('refusee', 'expiree'))
+	), en_vigueur AS (
+		SELECT c.communes, c.taux::numeric AS taux FROM flux.convention c
+		 WHERE c.bailleur_id = u.bailleur_id AND c.departement = u.departement AND c.regime = 'flux'
+		   AND daterange(c.date_effet, c.date_fin) @> a_la_date
 	), k AS (
 		SELECT * FROM flux.compteur_orientation
 		 WHERE bailleur_id = u.bailleur_id AND departement = u.departement AND compteur_orientation.annee = an
 	), d AS (
-		SELECT 1 AS ordre, c.id, c.reservataire_id, c.nom, c.categorie, c.taux, c.communes FROM conv c
+		SELECT 1 AS ordre, c.id, c.reservataire_id, c.nom, c.categorie, c.taux, c.communes,
+			   c.taux / 100 * CASE WHEN c.communes IS NULL
+								   THEN coalesce((SELECT k.n FROM k WHERE k.destination = -1 AND k.dimension = 0), 0)
+								   ELSE coalesce((SELECT sum(k.n) FROM k WHERE k.destination = -1 AND k.dimension = 4
+													AND k.valeur = ANY (c.communes)), 0) END AS avant
+		  FROM conv c
 		UNION ALL
+		-- the bailleur's own share of each commune's units: what the conventions leave there
 		SELECT 2, 0, NULL, 'part propre du bailleur', 'non_reserve',
-			   100 - coalesce((SELECT sum(c.taux) FROM conv c), 0), NULL
+			   100 - coalesce((SELECT sum(c.taux) FROM conv c), 0), NULL,
+			   coalesce((SELECT sum(k.n * (100 - coalesce((SELECT sum(e.taux) FROM en_vigueur e
+															WHERE e.communes IS NULL OR k.valeur = ANY (e.communes)), 0)) / 100)
+						   FROM k WHERE k.destination = -1 AND k.dimension = 4), 0)
 	)
 	SELECT array_agg(d.id ORDER BY d.ordre, d.id), array_agg(d.nom ORDER BY d.ordre, d.id),
 		   array_agg(d.categorie ORDER BY d.ordre, d.id), array_agg(d.reservataire_id ORDER BY d.ordre, d.id),
 		   array_agg(d.taux ORDER BY d.ordre, d.id),
 		   array_agg(coalesce((SELECT k.n FROM k WHERE k.destination = d.id AND k.dimension = 0), 0)::bigint ORDER BY d.ordre, d.id),
-		   array_agg(CASE WHEN d.communes IS NULL
-						  THEN coalesce((SELECT k.n FROM k WHERE k.destination = -1 AND k.dimension = 0), 0)
-						  ELSE coalesce((SELECT sum(k.n) FROM k WHERE k.destination = -1 AND k.dimension = 4
-										   AND k.valeur = ANY (d.communes)), 0) END::bigint ORDER BY d.ordre, d.id),
+		   array_agg(d.avant::double precision ORDER BY d.ordre, d.id),
 		   array_agg(s.retard ORDER BY d.ordre, d.id),
 		   array_agg(d.categorie = 'etat' AND seg[1] = 'hors_qpv'
 					 AND greatest(d.taux, 30) / 100 * (s.hors_qpv_tous + 1) - s.hors_qpv_dest >= 1 ORDER BY d.ordre, d.id),
 		   array_agg(s.detail ORDER BY d.ordre, d.id)
-	  INTO ids, noms, cats, rids, parts, donnes, orientes, retards, priorites, details
+	  INTO ids, noms, cats, rids, parts, donnes, avant, retards, priorites, details
 	  FROM d
 	 CROSS JOIN LATERAL (
 		SELECT sum(d.taux / 100 * (coalesce(t.n, 0) + 1) - coalesce(x.n, 0))::double precision AS retard,
@@ -309,10 +326,6 @@ BEGIN
 		  LEFT JOIN k t ON t.destination = -1 AND t.dimension = g.dim AND t.valeur = seg[g.dim]
 		  LEFT JOIN k x ON x.destination = d.id AND x.dimension = g.dim AND x.valeur = seg[g.dim]) s;
 
-	-- the units given never exceed those oriented on a territory (counters of another territory)
-	FOR i IN 1 .. cardinality(ids) LOOP
-		orientes[i] := greatest(orientes[i], donnes[i]);
-	END LOOP;
 	propre := parts[cardinality(parts)];
 	IF propre < 0 THEN
 		RAISE EXCEPTION 'shares of the conventions covering logement % add up to %%%, more than 100%%', u.logement_id, 100 - propre
@@ -320,7 +333,7 @@ BEGIN
 				  HINT = 'See flux.parts for the shares in force.';
 	END IF;
 
-	SELECT * INTO r FROM flux.classer_destinations(parts::flux.taux[], donnes, orientes, retards, priorites);
+	SELECT * INTO r FROM flux.classer_destinations(parts::flux.taux[], donnes, avant, retards, priorites);
 	FOR i IN 1 .. cardinality(r.ordre) LOOP
 		j := r.ordre[i];
 		rang := i;
@@ -329,9 +342,9 @@ BEGIN
 		reservataire := noms[j];
 		categorie := cats[j];
 		taux := trim_scale(parts[j]);
-		dus := round(parts[j] / 100 * orientes[j], 2);
+		dus := round((avant[j] + parts[j] / 100)::numeric, 2);
 		comptes := donnes[j];
-		deficit := round(parts[j] / 100 * (orientes[j] + 1) - donnes[j], 2);
+		deficit := round((avant[j] + parts[j] / 100 - donnes[j])::numeric, 2);
 		segments := details[j];
 		score := round(deficit + retards[j]::numeric, 2);
 		decision := CASE WHEN i = 1 THEN r.decision END;

@@ -67,11 +67,11 @@ typedef struct Etat
 	int64		pas;			/* steps played after the vacancy */
 } Etat;
 
-/* deficit of i at step t_i = orientes_i + 1 + pas, in hundredths of a percent */
+/* deficit of i once this unit and pas more are oriented, in hundredths of a percent */
 static inline int128
 deficit(const Etat *e, int i)
 {
-	return (int128) (e->dest[i].orientes + 1 + e->pas) * e->dest[i].part
+	return (int128) e->dest[i].du + (int128) (1 + e->pas) * e->dest[i].part
 		- (int128) e->donnes[i] * TAUX_MAX;
 }
 
@@ -125,7 +125,7 @@ dans_la_borne(const Etat *e)
 		if (e->dest[i].part == 0)
 			continue;
 		ecart = (int128) e->donnes[i] * TAUX_MAX
-			- (int128) (e->dest[i].orientes + 1 + e->pas) * e->dest[i].part;
+			- ((int128) e->dest[i].du + (int128) (1 + e->pas) * e->dest[i].part);
 		if (ecart < 0)
 			ecart = -ecart;
 		if (ecart * e->d > (int128) (e->d - 1) * TAUX_MAX)
@@ -310,8 +310,9 @@ tableau(ArrayType *arr, Oid type, const char *nom, Datum **elems)
 
 /*
  * flux.classer_destinations(parts flux.taux[], donnes bigint[],
- *		orientes bigint[], retards double precision[], priorites boolean[],
+ *		dus double precision[], retards double precision[], priorites boolean[],
  *		OUT ordre integer[], OUT decision text)
+ * dus: units due so far (share x units of its territory, summed)
  */
 PG_FUNCTION_INFO_V1(flux_classer_destinations);
 Datum
@@ -319,7 +320,7 @@ flux_classer_destinations(PG_FUNCTION_ARGS)
 {
 	Datum	   *parts,
 			   *donnes,
-			   *orientes,
+			   *dus,
 			   *retards,
 			   *priorites;
 	int			k;
@@ -336,29 +337,30 @@ flux_classer_destinations(PG_FUNCTION_ARGS)
 
 	k = tableau(PG_GETARG_ARRAYTYPE_P(0), ARR_ELEMTYPE(PG_GETARG_ARRAYTYPE_P(0)), "share", &parts);
 	if (tableau(PG_GETARG_ARRAYTYPE_P(1), INT8OID, "units given", &donnes) != k ||
-		tableau(PG_GETARG_ARRAYTYPE_P(2), INT8OID, "units oriented", &orientes) != k ||
+		tableau(PG_GETARG_ARRAYTYPE_P(2), FLOAT8OID, "units due", &dus) != k ||
 		tableau(PG_GETARG_ARRAYTYPE_P(3), FLOAT8OID, "segment retard", &retards) != k ||
 		tableau(PG_GETARG_ARRAYTYPE_P(4), BOOLOID, "priority", &priorites) != k)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("the five arrays must have one element per destination (%d)", k),
-				 errhint("Pass shares, units given, units oriented, segment retards and priorities in the same order.")));
+				 errhint("Pass shares, units given, units due, segment retards and priorities in the same order.")));
 
 	dest = palloc(sizeof(Destination) * Max(k, 1));
 	for (i = 0; i < k; i++)
 	{
 		dest[i].part = DatumGetTaux(parts[i]);
 		dest[i].donnes = DatumGetInt64(donnes[i]);
-		dest[i].orientes = DatumGetInt64(orientes[i]);
+		dest[i].du = (int64) llround(DatumGetFloat8(dus[i]) * TAUX_MAX);
 		dest[i].retard = DatumGetFloat8(retards[i]);
 		dest[i].priorite = DatumGetBool(priorites[i]);
 		somme += dest[i].part;
-		if (dest[i].donnes < 0 || dest[i].orientes < 0 || dest[i].donnes > dest[i].orientes)
+		if (dest[i].donnes < 0 || !isfinite(DatumGetFloat8(dus[i])) || DatumGetFloat8(dus[i]) < 0
+			|| DatumGetFloat8(dus[i]) > 1e12)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("destination %d: " INT64_FORMAT " units given out of " INT64_FORMAT " oriented",
-							i + 1, dest[i].donnes, dest[i].orientes),
-					 errhint("Units given to a destination are zero or more, and at most the units oriented on its territory.")));
+					 errmsg("destination %d: " INT64_FORMAT " units given and %g due",
+							i + 1, dest[i].donnes, DatumGetFloat8(dus[i])),
+					 errhint("Units given and due are zero or more (due: its share of each unit of its territory oriented so far, summed).")));
 		if (isnan(dest[i].retard))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -518,8 +520,7 @@ flux_simuler_noyau(PG_FUNCTION_ARGS)
 				p = Max(0, TAUX_MAX - somme);
 			dest[m].part = p;
 			dest[m].donnes = donnes[i];
-			dest[m].orientes = (i < k) ? territoire[i] : territoire[k];
-			dest[m].donnes = Min(dest[m].donnes, dest[m].orientes);
+			dest[m].du = territoire[i];
 			for (d = 1; d <= 5; d++)
 				retard += (double) p / TAUX_MAX * (seg_tous[off[d] + code[d]] + 1)
 					- seg_dest[i * cases + off[d] + code[d]];
@@ -541,7 +542,7 @@ flux_simuler_noyau(PG_FUNCTION_ARGS)
 			dus[j] += p;
 			for (dim = 0; dim <= 5; dim++)
 				dus_seg[j * cases + off[dim] + code[dim]] += p;
-			territoire[j]++;
+			territoire[j] += dest[i].part;
 		}
 		donnes[choisi]++;
 		for (dim = 0; dim <= 5; dim++)

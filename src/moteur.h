@@ -15,7 +15,10 @@ typedef struct Destination
 {
 	int32		part;			/* share, hundredths of a percent (0: never served) */
 	int64		donnes;			/* units oriented to it so far this year */
-	int64		orientes;		/* units of the flux oriented so far on its territory */
+	int64		du;				/* units due so far: its share of each unit of its
+								 * territory oriented so far, summed, in
+								 * hundredths of a percent (so p t with a fixed
+								 * share) */
 	double		retard;			/* how far behind it is in the vacancy's segments */
 	bool		priorite;		/* a legal floor asks for it (the State outside QPV) */
 } Destination;
