@@ -47,6 +47,8 @@ COMMENT ON FUNCTION flux.dimensions() IS
 	'Names of the segment dimensions 1 to 5 of flux.segments and flux.compteur_orientation';
 
 ALTER TABLE flux.convention ADD COLUMN refus_compte_quota boolean NOT NULL DEFAULT false;
+-- the orientations of a vacancy (the engine excludes the conventions that refused it)
+CREATE INDEX orientation_vacance ON flux.orientation (vacance_id);
 COMMENT ON COLUMN flux.convention.refus_compte_quota IS
 	'An orientation the réservataire refused (or let expire) still counts against its quota in the orientation engine';
 
@@ -288,43 +290,54 @@ BEGIN
 		SELECT c.communes, c.taux::numeric AS taux FROM flux.convention c
 		 WHERE c.bailleur_id = u.bailleur_id AND c.departement = u.departement AND c.regime = 'flux'
 		   AND daterange(c.date_effet, c.date_fin) @> a_la_date
-	), k AS (
-		SELECT * FROM flux.compteur_orientation
-		 WHERE bailleur_id = u.bailleur_id AND departement = u.departement AND compteur_orientation.annee = an
+	), k AS MATERIALIZED (
+		-- only the counters this vacancy needs: totals, communes, and its own segments
+		SELECT x.destination, x.dimension, x.valeur, x.n FROM flux.compteur_orientation x
+		 WHERE x.bailleur_id = u.bailleur_id AND x.departement = u.departement AND x.annee = an
+		   AND (x.dimension IN (0, 4) OR x.valeur = seg[x.dimension])
+	), par_destination AS (
+		SELECT k.destination,
+			   coalesce(sum(k.n) FILTER (WHERE k.dimension = 0), 0) AS total,
+			   ARRAY[coalesce(sum(k.n) FILTER (WHERE k.dimension = 1), 0), coalesce(sum(k.n) FILTER (WHERE k.dimension = 2), 0),
+					 coalesce(sum(k.n) FILTER (WHERE k.dimension = 3), 0),
+					 coalesce(sum(k.n) FILTER (WHERE k.dimension = 4 AND k.valeur = seg[4]), 0),
+					 coalesce(sum(k.n) FILTER (WHERE k.dimension = 5), 0)] AS segs
+		  FROM k GROUP BY k.destination
+	), communes AS (
+		SELECT k.valeur AS depcom, k.n FROM k WHERE k.destination = -1 AND k.dimension = 4
+	), tous AS (
+		SELECT coalesce((SELECT p.total FROM par_destination p WHERE p.destination = -1), 0) AS total,
+			   coalesce((SELECT p.segs FROM par_destination p WHERE p.destination = -1), '{0,0,0,0,0}') AS segs
 	), d AS (
-		SELECT 1 AS ordre, c.id, c.reservataire_id, c.nom, c.categorie, c.taux, c.communes,
-			   c.taux / 100 * CASE WHEN c.communes IS NULL
-								   THEN coalesce((SELECT k.n FROM k WHERE k.destination = -1 AND k.dimension = 0), 0)
-								   ELSE coalesce((SELECT sum(k.n) FROM k WHERE k.destination = -1 AND k.dimension = 4
-													AND k.valeur = ANY (c.communes)), 0) END AS avant
+		SELECT 1 AS ordre, c.id, c.reservataire_id, c.nom, c.categorie, c.taux,
+			   c.taux / 100 * CASE WHEN c.communes IS NULL THEN (SELECT t.total FROM tous t)
+								   ELSE coalesce((SELECT sum(m.n) FROM communes m WHERE m.depcom = ANY (c.communes)), 0) END AS avant
 		  FROM conv c
 		UNION ALL
 		-- the bailleur's own share of each commune's units: what the conventions leave there
 		SELECT 2, 0, NULL, 'part propre du bailleur', 'non_reserve',
-			   100 - coalesce((SELECT sum(c.taux) FROM conv c), 0), NULL,
-			   coalesce((SELECT sum(k.n * (100 - coalesce((SELECT sum(e.taux) FROM en_vigueur e
-															WHERE e.communes IS NULL OR k.valeur = ANY (e.communes)), 0)) / 100)
-						   FROM k WHERE k.destination = -1 AND k.dimension = 4), 0)
+			   100 - coalesce((SELECT sum(c.taux) FROM conv c), 0),
+			   coalesce((SELECT sum(m.n * (100 - coalesce((SELECT sum(e.taux) FROM en_vigueur e
+															WHERE e.communes IS NULL OR m.depcom = ANY (e.communes)), 0)) / 100)
+						   FROM communes m), 0)
 	)
 	SELECT array_agg(d.id ORDER BY d.ordre, d.id), array_agg(d.nom ORDER BY d.ordre, d.id),
 		   array_agg(d.categorie ORDER BY d.ordre, d.id), array_agg(d.reservataire_id ORDER BY d.ordre, d.id),
 		   array_agg(d.taux ORDER BY d.ordre, d.id),
-		   array_agg(coalesce((SELECT k.n FROM k WHERE k.destination = d.id AND k.dimension = 0), 0)::bigint ORDER BY d.ordre, d.id),
+		   array_agg(coalesce(p.total, 0)::bigint ORDER BY d.ordre, d.id),
 		   array_agg(d.avant::double precision ORDER BY d.ordre, d.id),
 		   array_agg(s.retard ORDER BY d.ordre, d.id),
 		   array_agg(d.categorie = 'etat' AND seg[1] = 'hors_qpv'
-					 AND greatest(d.taux, 30) / 100 * (s.hors_qpv_tous + 1) - s.hors_qpv_dest >= 1 ORDER BY d.ordre, d.id),
+					 AND greatest(d.taux, 30) / 100 * (t.segs[1] + 1) - coalesce(p.segs[1], 0) >= 1 ORDER BY d.ordre, d.id),
 		   array_agg(s.detail ORDER BY d.ordre, d.id)
 	  INTO ids, noms, cats, rids, parts, donnes, avant, retards, priorites, details
 	  FROM d
+	 CROSS JOIN tous t
+	  LEFT JOIN par_destination p ON p.destination = d.id
 	 CROSS JOIN LATERAL (
-		SELECT sum(d.taux / 100 * (coalesce(t.n, 0) + 1) - coalesce(x.n, 0))::double precision AS retard,
-			   string_agg(format('%s %s/%s', seg[g.dim], coalesce(x.n, 0), round(d.taux / 100 * coalesce(t.n, 0), 1)), ', ' ORDER BY g.dim) AS detail,
-			   coalesce(max(t.n) FILTER (WHERE g.dim = 1), 0) AS hors_qpv_tous,
-			   coalesce(max(x.n) FILTER (WHERE g.dim = 1), 0) AS hors_qpv_dest
-		  FROM generate_series(1, 5) g(dim)
-		  LEFT JOIN k t ON t.destination = -1 AND t.dimension = g.dim AND t.valeur = seg[g.dim]
-		  LEFT JOIN k x ON x.destination = d.id AND x.dimension = g.dim AND x.valeur = seg[g.dim]) s;
+		SELECT sum(d.taux / 100 * (t.segs[g.dim] + 1) - coalesce(p.segs[g.dim], 0))::double precision AS retard,
+			   string_agg(format('%s %s/%s', seg[g.dim], coalesce(p.segs[g.dim], 0), round(d.taux / 100 * t.segs[g.dim], 1)), ', ' ORDER BY g.dim) AS detail
+		  FROM generate_series(1, 5) g(dim)) s;
 
 	propre := parts[cardinality(parts)];
 	IF propre < 0 THEN
@@ -446,6 +459,29 @@ COMMENT ON FUNCTION flux.orienter(bigint, bigint, date, text) IS
 -- 5. Replaying a year through the engine
 --------------------------------------------------------------------------
 
+-- a unit's five segments as the codes flux.simuler_noyau takes (the same
+-- thresholds as flux.segments, written out so that it inlines into the
+-- replay's query; sql/orientation.sql checks the two agree)
+CREATE FUNCTION flux.codes_segments(qpv boolean, nbpiece smallint, finan smallint, cus smallint,
+									depcom text, construct smallint, communes text[]) RETURNS integer[]
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN ARRAY[
+		CASE WHEN qpv THEN 1 ELSE 0 END,
+		CASE WHEN nbpiece >= 5 THEN 4 ELSE nbpiece - 1 END,
+		CASE WHEN cus = 11 OR finan IN (10, 11) THEN 0
+			 WHEN cus = 14 OR finan = 14 THEN 2
+			 WHEN cus = 13 OR finan IN (12, 13) THEN 1
+			 ELSE 3 END,
+		pg_catalog.array_position(communes, depcom) - 1,
+		CASE WHEN construct IS NULL THEN 5
+			 WHEN construct < 1949 THEN 0
+			 WHEN construct < 1975 THEN 1
+			 WHEN construct < 2000 THEN 2
+			 WHEN construct < 2013 THEN 3
+			 ELSE 4 END];
+COMMENT ON FUNCTION flux.codes_segments(boolean, smallint, smallint, smallint, text, smallint, text[]) IS
+	'A unit''s five segments (flux.segments) as codes from 0: QPV, typologie, financing, its commune''s place in communes, period';
+
 CREATE FUNCTION flux.simuler_noyau(parts integer[], debuts date[], fins date[], couverture boolean[],
 								   etat boolean[], dates date[], segments integer[], valeurs integer[])
 	RETURNS TABLE (destination integer, dimension integer, code integer, dus double precision, obtenus bigint)
@@ -486,6 +522,7 @@ DECLARE
 	valeurs_dim text[][] ;
 	dates date[];
 	segs integer[];
+	-- the codes of flux.codes_segments
 	typologies text[] := '{T1,T2,T3,T4,T5+}';
 	financements text[] := '{PLAI,PLUS,PLS,autre}';
 	periodes text[] := '{avant 1949,1949-1974,1975-1999,2000-2012,depuis 2013,inconnue}';
@@ -523,38 +560,30 @@ BEGIN
 	  FROM flux.convention c, unnest(lieux) WITH ORDINALITY u(x, o)
 	 WHERE c.id = ANY (ids);
 
+	-- each unit's five segment codes, computed once per unit
 	WITH unite AS MATERIALIZED (
-		SELECT k.logement_id, row_number() OVER (ORDER BY k.logement_id) AS rang
+		SELECT row_number() OVER (ORDER BY l.id) AS rang, flux.codes_segments(l.qpv, l.nbpiece, l.finan, l.cus, l.depcom, l.construct, lieux) AS codes
 		  FROM flux.logements_classes(simuler.bailleur, simuler.annee, simuler.departement) k
+		  JOIN flux.logement l ON l.id = k.logement_id
 		 WHERE simuler.vacances IS NOT NULL AND k.classement = 'assiette'
 	), nb AS (
 		SELECT count(*) AS n FROM unite
 	), v AS (
-		SELECT vc.date_disponible AS d, l.qpv, l.nbpiece, l.finan, l.cus, l.depcom, l.construct, vc.id AS cle
+		SELECT vc.date_disponible AS d, vc.id AS cle,
+			   flux.codes_segments(l.qpv, l.nbpiece, l.finan, l.cus, l.depcom, l.construct, lieux) AS codes
 		  FROM flux.vacance vc JOIN flux.logement l ON l.id = vc.logement_id
 		 WHERE simuler.vacances IS NULL AND l.bailleur_id = simuler.bailleur AND l.departement = simuler.departement
 		   AND NOT vc.premiere_location
 		   AND vc.date_disponible >= jan1 AND vc.date_disponible < make_date(annee + 1, 1, 1)
 		UNION ALL
-		SELECT jan1 + ((g.i - 1) * (make_date(annee + 1, 1, 1) - jan1) / simuler.vacances)::integer,
-			   l.qpv, l.nbpiece, l.finan, l.cus, l.depcom, l.construct, g.i
+		SELECT jan1 + ((g.i - 1) * (make_date(annee + 1, 1, 1) - jan1) / simuler.vacances)::integer, g.i, u.codes
 		  FROM generate_series(1, coalesce(simuler.vacances, 0)) g(i)
 		 CROSS JOIN nb
 		  JOIN unite u ON u.rang = 1 + abs(hashint8(g.i::bigint * 1000003 + simuler.graine)) % nb.n
-		  JOIN flux.logement l ON l.id = u.logement_id
-	), codes AS (
-		SELECT v.d, v.cle, flux.segments(v.qpv, v.nbpiece, v.finan, v.cus, v.depcom, v.construct) AS s FROM v
 	)
-	SELECT array_agg(c.d ORDER BY c.d, c.cle) FILTER (WHERE o = 1),
-		   array_agg(x ORDER BY c.d, c.cle, o)
+	SELECT array_agg(v.d ORDER BY v.d, v.cle), array_agg(v.codes ORDER BY v.d, v.cle)
 	  INTO dates, segs
-	  FROM codes c
-	 CROSS JOIN LATERAL unnest(ARRAY[
-		CASE WHEN c.s[1] = 'qpv' THEN 1 ELSE 0 END,
-		array_position(typologies, c.s[2]) - 1,
-		array_position(financements, c.s[3]) - 1,
-		array_position(lieux, c.s[4]) - 1,
-		array_position(periodes, c.s[5]) - 1]) WITH ORDINALITY t(x, o);
+	  FROM v;
 	IF dates IS NULL THEN
 		RAISE EXCEPTION 'no vacancy to replay for bailleur % in département % in %', bailleur, departement, annee
 			USING ERRCODE = 'no_data_found',

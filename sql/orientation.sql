@@ -62,6 +62,19 @@ SELECT count(*) AS annees, max(depassement) AS depassement_max
 SELECT count(*) FILTER (WHERE a.ordres <> b.ordres) AS differences
   FROM generate_series(1, 40) g, pg_temp.annee(g / 997.0, 2 + g % 9, 200) a, pg_temp.annee(g / 997.0, 2 + g % 9, 200) b;
 
+-- the replay's codes are the segments' (every combination of the thresholds)
+SELECT count(*) AS combinaisons,
+       count(*) FILTER (WHERE codes_segments(q, p::smallint, f::smallint, c::smallint, '74218', y::smallint, '{74010,74218}')
+                        IS DISTINCT FROM ARRAY[
+                            array_position('{hors_qpv,qpv}'::text[], s[1]) - 1,
+                            array_position('{T1,T2,T3,T4,T5+}'::text[], s[2]) - 1,
+                            array_position('{PLAI,PLUS,PLS,autre}'::text[], s[3]) - 1,
+                            array_position('{74010,74218}'::text[], s[4]) - 1,
+                            array_position('{avant 1949,1949-1974,1975-1999,2000-2012,depuis 2013,inconnue}'::text[], s[5]) - 1]) AS differences
+  FROM unnest('{t,f}'::boolean[]) q, generate_series(1, 9) p, unnest('{10,11,12,13,14,15,16,50,99}'::integer[]) f,
+       unnest('{NULL,11,13,14,16}'::integer[]) c, unnest('{NULL,1900,1948,1949,1974,1975,1999,2000,2012,2013,2030}'::integer[]) y,
+       LATERAL (SELECT segments(q, p::smallint, f::smallint, c::smallint, '74218', y::smallint) AS s) z;
+
 --
 -- a bailleur in Publier (QPV and not) and Amphion
 --

@@ -16,15 +16,19 @@
  * with the earliest deadline (a_i + sigma) / p_i.  That choice is always
  * safe.
  *
- * The fair mix.  Another eligible destination may be chosen instead when
- * the bound still holds afterwards: the engine checks it by playing the
- * rule forward from that choice (W steps, enough for every destination to
- * come round: m + 1/min p_i, at most 256) and keeping it only if no
- * deviation ever exceeds sigma.  Among the destinations so allowed it
- * prefers, in order: one a legal floor asks for (the State's 30 % outside
- * QPV), then the one most behind in the vacancy's own segments (retard,
- * computed by the caller: in/out of QPV, typologie, financing, commune,
- * construction period), then the earliest deadline, then the lower index.
+ * The fair mix.  Another eligible destination whose deadline comes within
+ * the next m units may be chosen instead when the bound still holds
+ * afterwards: the engine checks it by playing the rule forward from that
+ * choice for 2m + 2 units and keeping it only if no deviation ever exceeds
+ * sigma (three candidates at most, in order of preference).  Restricting
+ * the candidates to deadlines within m units is what lets so short a
+ * window suffice: the alternative and the plain rule meet again within it
+ * (checked on random share sets with many small shares, and by the
+ * property tests).  The preference: one a legal floor asks for (the
+ * State's 30 % outside QPV), then the one most behind in the vacancy's own
+ * segments (retard, computed by the caller: in/out of QPV, typologie,
+ * financing, commune, construction period), then the earliest deadline,
+ * then the lower index.
  * So each destination gets its fair part of less attractive units too,
  * and the quota bound holds at every point of the year.
  *
@@ -57,6 +61,7 @@
 #endif
 
 #define FENETRE_MAX 256
+#define CANDIDATS_MAX 3
 
 typedef struct Etat
 {
@@ -80,6 +85,16 @@ static inline bool
 eligible(const Etat *e, int i)
 {
 	return e->dest[i].part > 0 && deficit(e, i) * e->d >= TAUX_MAX;
+}
+
+/* its deadline comes within h more units: deficit after them >= sigma */
+static inline bool
+proche(const Etat *e, int i, int h)
+{
+	int128		def = (int128) e->dest[i].du + (int128) (1 + h) * e->dest[i].part
+		- (int128) e->donnes[i] * TAUX_MAX;
+
+	return def * e->d >= (int128) (e->d - 1) * TAUX_MAX;
 }
 
 /* deadline of i before j: (d a_i + d - 1) / p_i < (d a_j + d - 1) / p_j */
@@ -112,54 +127,71 @@ tijdeman(const Etat *e)
 	return meilleur;
 }
 
-/* every |a_i - t p_i| <= sigma, after the current step */
+/* |a_i - t p_i| <= sigma for destination i, after the current step */
 static bool
-dans_la_borne(const Etat *e)
+dans_la_borne(const Etat *e, int i)
 {
-	int			i;
+	int128		ecart;
 
-	for (i = 0; i < e->k; i++)
-	{
-		int128		ecart;
-
-		if (e->dest[i].part == 0)
-			continue;
-		ecart = (int128) e->donnes[i] * TAUX_MAX
-			- ((int128) e->dest[i].du + (int128) (1 + e->pas) * e->dest[i].part);
-		if (ecart < 0)
-			ecart = -ecart;
-		if (ecart * e->d > (int128) (e->d - 1) * TAUX_MAX)
-			return false;
-	}
-	return true;
+	if (e->dest[i].part == 0)
+		return true;
+	ecart = (int128) e->donnes[i] * TAUX_MAX
+		- ((int128) e->dest[i].du + (int128) (1 + e->pas) * e->dest[i].part);
+	if (ecart < 0)
+		ecart = -ecart;
+	return ecart * e->d <= (int128) (e->d - 1) * TAUX_MAX;
 }
 
-/* giving this unit to c keeps the bound now and for the next W steps of the rule */
+/*
+ * Giving this unit to c instead of Tijdeman's choice tij keeps the bound:
+ * play the rule forward from both (A: c now; B: tij now, which is always
+ * safe) for at most W steps.  Where A and B have given a destination the
+ * same units, A's deviation is B's: only the destinations where they differ
+ * need checking, and once they agree everywhere the futures are the same.
+ */
 static bool
-sur(const Destination *dest, int k, int64 d, int c, int fenetre)
+sur(const Destination *dest, int k, int64 d, int c, int tij, int fenetre)
 {
-	Etat		e;
-	int64	   *donnes = palloc(sizeof(int64) * k);
+	Etat		ea,
+				eb;
+	int64	   *a = palloc(sizeof(int64) * k);
+	int64	   *b = palloc(sizeof(int64) * k);
 	bool		ok = true;
-	int			i;
+	int			differents = 2;
+	int			i,
+				s;
 
 	for (i = 0; i < k; i++)
-		donnes[i] = dest[i].donnes;
-	e.k = k;
-	e.d = d;
-	e.dest = dest;
-	e.donnes = donnes;
-	e.pas = 0;
-	donnes[c]++;
-	if (!dans_la_borne(&e))
-		ok = false;
-	for (i = 1; ok && i <= fenetre; i++)
+		a[i] = b[i] = dest[i].donnes;
+	ea.k = eb.k = k;
+	ea.d = eb.d = d;
+	ea.dest = eb.dest = dest;
+	ea.donnes = a;
+	eb.donnes = b;
+	ea.pas = eb.pas = 0;
+	a[c]++;
+	b[tij]++;
+	ok = dans_la_borne(&ea, c) && dans_la_borne(&ea, tij);
+	for (s = 1; ok && differents > 0 && s <= fenetre; s++)
 	{
-		e.pas = i;
-		donnes[tijdeman(&e)]++;
-		ok = dans_la_borne(&e);
+		int			x,
+					y;
+
+		ea.pas = eb.pas = s;
+		x = tijdeman(&ea);
+		y = tijdeman(&eb);
+		a[x]++;
+		b[y]++;
+		differents = 0;
+		for (i = 0; i < k && ok; i++)
+			if (a[i] != b[i])
+			{
+				differents++;
+				ok = dans_la_borne(&ea, i);
+			}
 	}
-	pfree(donnes);
+	pfree(a);
+	pfree(b);
 	return ok;
 }
 
@@ -207,7 +239,6 @@ MoteurClasser(const Destination *dest, int k, int *ordre)
 				ns = 0,
 				m = 0,
 				n = 0;
-	int32		pmin = TAUX_MAX;
 	int			fenetre;
 	int			tij;
 	int			choisi = -1;
@@ -220,17 +251,14 @@ MoteurClasser(const Destination *dest, int k, int *ordre)
 	{
 		donnes[i] = dest[i].donnes;
 		if (dest[i].part > 0)
-		{
 			m++;
-			pmin = Min(pmin, dest[i].part);
-		}
 	}
 	e.k = k;
 	e.d = m >= 2 ? 2 * (int64) m - 2 : 2;
 	e.dest = dest;
 	e.donnes = donnes;
 	e.pas = 0;
-	fenetre = (int) Min((int64) FENETRE_MAX, (int64) m + (TAUX_MAX + pmin - 1) / pmin);
+	fenetre = Min(FENETRE_MAX, 2 * m + 2);
 
 	for (i = 0; i < k; i++)
 	{
@@ -248,11 +276,23 @@ MoteurClasser(const Destination *dest, int k, int *ordre)
 	tij = tijdeman(&e);
 	if (tij >= 0)
 	{
-		for (i = 0; i < ne; i++)
+		int			essais = 0;
+
+		for (i = 0; i < ne && essais < CANDIDATS_MAX; i++)
 		{
-			if (eligibles[i] == tij || sur(dest, k, e.d, eligibles[i], fenetre))
+			int			c = eligibles[i];
+
+			if (c == tij)
 			{
-				choisi = eligibles[i];
+				choisi = c;
+				break;
+			}
+			if (!proche(&e, c, m))
+				continue;
+			essais++;
+			if (sur(dest, k, e.d, c, tij, fenetre))
+			{
+				choisi = c;
 				break;
 			}
 		}
@@ -281,9 +321,9 @@ MoteurClasser(const Destination *dest, int k, int *ordre)
 	return decision;
 }
 
-/* deconstruct a one-dimensional array without NULLs */
+/* deconstruct an array without NULLs (of any dimensions when plat) */
 static int
-tableau(ArrayType *arr, Oid type, const char *nom, Datum **elems)
+tableau_plat(ArrayType *arr, Oid type, const char *nom, Datum **elems, bool plat)
 {
 	int16		typlen;
 	bool		typbyval;
@@ -292,7 +332,7 @@ tableau(ArrayType *arr, Oid type, const char *nom, Datum **elems)
 	int			n;
 	int			i;
 
-	if (ARR_NDIM(arr) > 1)
+	if (!plat && ARR_NDIM(arr) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("%s must be a one-dimensional array", nom),
@@ -306,6 +346,12 @@ tableau(ArrayType *arr, Oid type, const char *nom, Datum **elems)
 					 errmsg("%s %d is null", nom, i + 1),
 					 errhint("Pass a value for every destination.")));
 	return n;
+}
+
+static int
+tableau(ArrayType *arr, Oid type, const char *nom, Datum **elems)
+{
+	return tableau_plat(arr, type, nom, elems, false);
 }
 
 /*
@@ -400,7 +446,7 @@ flux_classer_destinations(PG_FUNCTION_ARGS)
  *	couverture	bool[k*nc]	convention i covers commune c (row-major)
  *	etat		bool[k]		the State (its floor outside QPV)
  *	dates		date[n]		the vacancies, in the order they come
- *	segments	int4[n*5]	their segment codes (dimension 1: 0 hors QPV,
+ *	segments	int4[n][5]	their segment codes (dimension 1: 0 hors QPV,
  *							1 QPV; dimension 4: the commune's index)
  *	valeurs		int4[5]		how many codes each dimension has
  *
@@ -459,7 +505,7 @@ flux_simuler_noyau(PG_FUNCTION_ARGS)
 	if (tableau(PG_GETARG_ARRAYTYPE_P(4), BOOLOID, "State", &e_etat) != k)
 		elog(ERROR, "flux.simuler_noyau: one State flag per convention");
 	n = tableau(PG_GETARG_ARRAYTYPE_P(5), DATEOID, "date", &e_dates);
-	if (tableau(PG_GETARG_ARRAYTYPE_P(6), INT4OID, "segment", &e_segs) != n * 5 ||
+	if (tableau_plat(PG_GETARG_ARRAYTYPE_P(6), INT4OID, "segment", &e_segs, true) != n * 5 ||
 		tableau(PG_GETARG_ARRAYTYPE_P(7), INT4OID, "values", &e_vals) != 5)
 		elog(ERROR, "flux.simuler_noyau: five segment codes per vacancy");
 
