@@ -101,15 +101,16 @@ CREATE FUNCTION flux.compteur_deltas(ids bigint[])
 	LANGUAGE sql STABLE
 	SET search_path = pg_catalog, flux, pg_temp
 AS $$
-	SELECT x.bailleur_id, x.departement, x.annee, ds.destination, dv.dimension::smallint, dv.valeur, count(*)::integer
+	SELECT x.bailleur_id, x.departement, x.annee, ds.destination, dv.dimension::smallint, dv.valeur, sum(x.n)::integer
 	  FROM (
 		SELECT l.bailleur_id, l.departement, extract(year FROM o.date_orientation)::integer AS annee,
 			   coalesce(o.convention_id, 0) AS dest,
-			   flux.segments(l.qpv, l.nbpiece, l.finan, l.cus, l.depcom, l.construct) AS s
+			   flux.segments(l.qpv, l.nbpiece, l.finan, l.cus, l.depcom, l.construct) AS s, count(*) AS n
 		  FROM flux.orientation o
 		  JOIN flux.vacance v ON v.id = o.vacance_id
 		  JOIN flux.logement l ON l.id = v.logement_id
-		 WHERE o.id = ANY (ids)) x
+		 WHERE o.id = ANY (ids)
+		 GROUP BY 1, 2, 3, 4, 5) x
 	 CROSS JOIN LATERAL (VALUES (x.dest), (-1)) AS ds(destination)
 	 CROSS JOIN LATERAL (SELECT 0 AS dimension, '' AS valeur
 						 UNION ALL SELECT g.dim, x.s[g.dim] FROM generate_series(1, 5) g(dim)) dv
@@ -148,15 +149,39 @@ COMMENT ON FUNCTION flux.compteur_ajouter(bigint[], integer) IS
 CREATE FUNCTION flux.orientation_compter() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, flux, pg_temp
+	-- a bulk INSERT hands it 100 000 rows: hash them, do not sort them on disk
+	SET work_mem = '64MB'
 AS $$
 DECLARE
 	plus bigint[];
 	moins bigint[];
 BEGIN
 	IF TG_OP = 'INSERT' THEN
-		SELECT array_agg(n.id) INTO plus
-		  FROM nouvelles n LEFT JOIN flux.convention c ON c.id = n.convention_id
-		 WHERE flux.compte_au_quota(n.etat, n.hors_flux, c.refus_compte_quota);
+		-- the bulk path: the new rows grouped by destination and segments
+		-- first (a few groups), each group then counted twelve times (its
+		-- destination and all of the flux, in all and by each segment)
+		INSERT INTO flux.compteur_orientation AS k (bailleur_id, departement, annee, destination, dimension, valeur, n)
+		SELECT g.bailleur_id, g.departement, g.annee, ds.destination, dv.dimension::smallint, dv.valeur, sum(g.n)::integer
+		  FROM (
+			SELECT u.bailleur_id, u.departement, u.annee, u.dest,
+				   flux.segments(u.qpv, u.nbpiece, u.finan, u.cus, u.depcom, u.construct) AS s, u.n
+			  FROM (
+				-- grouped on the units' plain columns first: a hash on scalars
+				SELECT l.bailleur_id, l.departement, extract(year FROM n.date_orientation)::integer AS annee,
+					   coalesce(n.convention_id, 0) AS dest, l.qpv, l.nbpiece, l.finan, l.cus, l.depcom, l.construct,
+					   count(*) AS n
+				  FROM nouvelles n
+				  JOIN flux.vacance v ON v.id = n.vacance_id
+				  JOIN flux.logement l ON l.id = v.logement_id
+				 WHERE flux.compte_au_quota(n.etat, n.hors_flux, NULL)
+				 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10) u) g
+		 CROSS JOIN LATERAL (VALUES (g.dest), (-1)) AS ds(destination)
+		 CROSS JOIN LATERAL (SELECT 0 AS dimension, '' AS valeur
+							 UNION ALL SELECT d.dim, g.s[d.dim] FROM generate_series(1, 5) d(dim)) dv
+		 GROUP BY 1, 2, 3, 4, 5, 6
+		ON CONFLICT (bailleur_id, departement, annee, destination, dimension, valeur)
+		DO UPDATE SET n = k.n + EXCLUDED.n;
+		RETURN NULL;
 	ELSE
 		SELECT array_agg(n.id) FILTER (WHERE flux.compte_au_quota(n.etat, n.hors_flux, c.refus_compte_quota)),
 			   array_agg(n.id) FILTER (WHERE flux.compte_au_quota(a.etat, a.hors_flux, c.refus_compte_quota))
