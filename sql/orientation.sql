@@ -152,6 +152,32 @@ SELECT * FROM recommander(999999);
 SELECT * FROM recommander(7043, NULL);
 
 --
+-- the State's floor: at 20 % by its convention, it is owed 30 % of the
+-- units outside QPV; the engine gives it the units the bound allows
+--
+INSERT INTO bailleur (id, siren, nom, famille) VALUES (71, '552046471', 'Bailleur du plancher', 'esh');
+INSERT INTO reservataire (id, nom, categorie) VALUES (75, 'Préfet (plancher)', 'etat'), (76, 'Action Logement (plancher)', 'action_logement');
+INSERT INTO convention (id, bailleur_id, reservataire_id, departement, taux, date_effet) VALUES
+	(711, 71, 75, '74', '20%', '2024-01-01'), (712, 71, 76, '74', '20%', '2024-01-01');
+INSERT INTO logement (id, bailleur_id, ident_int, depcom, qpv, typeconst, nbpiece, finan, conv, construct, locat)
+SELECT 71000 + i, 71, 'F' || i, '74218', false, 'C', 3, 13, true, 1990, 2000 FROM generate_series(1, 40) i;
+INSERT INTO vacance (id, logement_id, date_preavis, date_disponible)
+SELECT 7100 + i, 71000 + i, '2025-01-02', '2025-01-10' FROM generate_series(1, 40) i;
+DO $$
+DECLARE
+	c bigint;
+BEGIN
+	FOR i IN 1 .. 40 LOOP
+		SELECT r.convention_id INTO c FROM flux.recommander(7100 + i, '2025-02-03'::date + i) r WHERE r.rang = 1;
+		PERFORM flux.orienter(7100 + i, c, '2025-02-03'::date + i);
+	END LOOP;
+END $$;
+SELECT count(*) FILTER (WHERE o.recommandation_raison LIKE 'part de l''État hors QPV sous 30 %%') AS decisions_plancher,
+       count(*) FILTER (WHERE o.convention_id = 711) AS etat, count(*) FILTER (WHERE o.convention_id = 712) AS action_logement,
+       count(*) FILTER (WHERE o.convention_id IS NULL) AS bailleur
+  FROM orientation o JOIN vacance v ON v.id = o.vacance_id WHERE v.id BETWEEN 7101 AND 7140;
+
+--
 -- replaying a year
 --
 SELECT convention_id, categorie, taux, dimension, valeur, dus, obtenus, ecart
