@@ -15,7 +15,7 @@ DATA         = $(sort $(wildcard sql/flux--*.sql))
 DOCS         =
 
 # pg_regress: install first, one file per concern, uninstall last
-REGRESS      = install taux calendrier repartition modele assiette rpls plafonds parts conversion workflow orientation upgrade uninstall
+REGRESS      = install taux calendrier repartition modele assiette rpls plafonds parts conversion workflow orientation bilan upgrade uninstall
 REGRESS_OPTS = --encoding=UTF8
 # isolation tests (specs/*.spec): the workflow under concurrent sessions
 ISOLATION    = concurrence
