@@ -150,13 +150,18 @@ COMMENT ON COLUMN flux.bilan_detaille.baux IS 'Leases signed';
 
 -- per réservataire: its shares of the flux's proposals, attributions and leases, against its due share
 CREATE VIEW flux.bilan_reservataire WITH (security_invoker = true) AS
-WITH flux_an AS (
-	SELECT o.annee, o.bailleur_id, o.departement,
+WITH flux_commune AS (
+	-- the units of the flux (conventions and the bailleur's own share) by commune
+	SELECT o.annee, o.bailleur_id, o.departement, o.depcom,
 		   count(*) FILTER (WHERE o.propose) AS proposes, count(*) FILTER (WHERE o.attribue) AS attribues,
 		   count(*) FILTER (WHERE o.bail) AS baux
 	  FROM flux.bilan_orientation o
 	 WHERE o.convention_id IS NOT NULL OR o.hors_flux = 'non_reserve'
-	 GROUP BY 1, 2, 3
+	 GROUP BY 1, 2, 3, 4
+), flux_an AS (
+	SELECT f.annee, f.bailleur_id, f.departement, sum(f.proposes) AS proposes, sum(f.attribues) AS attribues,
+		   sum(f.baux) AS baux
+	  FROM flux_commune f GROUP BY 1, 2, 3
 ), par AS (
 	SELECT o.annee, o.bailleur_id, o.bailleur, o.departement, o.convention_id, o.reservataire_id, o.reservataire, o.categorie,
 		   count(*) FILTER (WHERE o.propose) AS proposes, count(*) FILTER (WHERE o.attribue) AS attribues,
@@ -171,11 +176,16 @@ SELECT p.annee, p.bailleur_id, p.bailleur, p.departement, p.convention_id, p.res
 	   p.proposes, round(100.0 * p.proposes / nullif(f.proposes, 0), 2) AS part_proposes,
 	   p.attribues, p.refus_illegitimes, round(100.0 * p.attribues / nullif(f.attribues, 0), 2) AS part_attribues,
 	   p.baux, round(100.0 * p.baux / nullif(f.baux, 0), 2) AS part_baux,
-	   round(c.taux::numeric / 100 * f.proposes, 2) AS proposes_dus,
-	   round(p.proposes - c.taux::numeric / 100 * f.proposes, 2) AS ecart_proposes
+	   round(c.taux::numeric / 100 * t.proposes, 2) AS proposes_dus,
+	   round(p.proposes - c.taux::numeric / 100 * t.proposes, 2) AS ecart_proposes
   FROM par p
   JOIN flux_an f USING (annee, bailleur_id, departement)
-  JOIN flux.convention c ON c.id = p.convention_id;
+  JOIN flux.convention c ON c.id = p.convention_id
+  -- a convention restricted to communes is due its share of their units
+ CROSS JOIN LATERAL (
+	SELECT coalesce(sum(x.proposes), 0) AS proposes FROM flux_commune x
+	 WHERE x.annee = p.annee AND x.bailleur_id = p.bailleur_id AND x.departement = p.departement
+	   AND (c.communes IS NULL OR x.depcom = ANY (c.communes))) t;
 COMMENT ON VIEW flux.bilan_reservataire IS
 	'Per réservataire and year: its units proposed, attributed, leased, and its share of each over all units of the flux, against its convention''s share';
 COMMENT ON COLUMN flux.bilan_reservataire.annee IS 'Year N';
@@ -194,7 +204,7 @@ COMMENT ON COLUMN flux.bilan_reservataire.refus_illegitimes IS 'Of which a suita
 COMMENT ON COLUMN flux.bilan_reservataire.part_attribues IS 'Percent of the flux''s attributions';
 COMMENT ON COLUMN flux.bilan_reservataire.baux IS 'Leases signed by its candidates';
 COMMENT ON COLUMN flux.bilan_reservataire.part_baux IS 'Percent of the flux''s leases';
-COMMENT ON COLUMN flux.bilan_reservataire.proposes_dus IS 'Units due by its share of the units proposed in the flux';
+COMMENT ON COLUMN flux.bilan_reservataire.proposes_dus IS 'Units due by its share of the units of the flux proposed on its territory (its communes, for a convention restricted to them)';
 COMMENT ON COLUMN flux.bilan_reservataire.ecart_proposes IS 'Proposed minus due (negative: behind)';
 
 /*
