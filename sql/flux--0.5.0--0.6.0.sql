@@ -25,7 +25,7 @@ CREATE FUNCTION flux.segments(qpv boolean, nbpiece smallint, finan smallint, cus
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
 	RETURN ARRAY[
 		CASE WHEN qpv THEN 'qpv' ELSE 'hors_qpv' END,
-		CASE WHEN nbpiece >= 5 THEN 'T5+' ELSE 'T' || nbpiece END,
+		CASE WHEN nbpiece >= 5 THEN 'T5+' ELSE 'T' || nbpiece::text END,
 		CASE WHEN cus = 11 OR finan IN (10, 11) THEN 'PLAI'
 			 WHEN cus = 14 OR finan = 14 THEN 'PLS'
 			 WHEN cus = 13 OR finan IN (12, 13) THEN 'PLUS'

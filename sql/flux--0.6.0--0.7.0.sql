@@ -60,7 +60,7 @@ SELECT extract(year FROM o.date_orientation)::integer AS annee,
 	   o.hors_flux::text AS hors_flux, o.etat::text AS etat,
 	   o.etat <> 'annulee' AS propose,
 	   k.id IS NOT NULL AS attribue,
-	   EXISTS (SELECT 1 FROM flux.candidature x WHERE x.orientation_id = o.id AND x.refus_valide_le IS NOT NULL) AS refus_illegitime,
+	   coalesce(k.refus, false) AS refus_illegitime,
 	   o.etat = 'bail_signe' AS bail,
 	   coalesce(k.dalo, false) AS dalo,
 	   coalesce(k.dalo OR k.prioritaire, false) AS prioritaire,
@@ -73,13 +73,17 @@ SELECT extract(year FROM o.date_orientation)::integer AS annee,
   LEFT JOIN flux.convention c ON c.id = o.convention_id
   LEFT JOIN flux.reservataire r ON r.id = c.reservataire_id
  CROSS JOIN LATERAL (SELECT flux.segments(l.qpv, l.nbpiece, l.finan, l.cus, l.depcom, l.construct) AS seg) s
+  -- the household attributed: the one who signed, else the first ranked
   LEFT JOIN LATERAL (
-	SELECT x.id, x.dalo, x.prioritaire, x.quartile, x.date_caleol, x.refus_valide_le
+	SELECT (array_agg(x.id ORDER BY x.date_bail IS NULL, x.rang_caleol NULLS LAST, x.id))[1] AS id,
+		   (array_agg(x.dalo ORDER BY x.date_bail IS NULL, x.rang_caleol NULLS LAST, x.id))[1] AS dalo,
+		   (array_agg(x.prioritaire ORDER BY x.date_bail IS NULL, x.rang_caleol NULLS LAST, x.id))[1] AS prioritaire,
+		   (array_agg(x.quartile ORDER BY x.date_bail IS NULL, x.rang_caleol NULLS LAST, x.id))[1] AS quartile,
+		   bool_or(x.refus_valide_le IS NOT NULL) AS refus
 	  FROM flux.candidature x
 	 WHERE x.orientation_id = o.id
 	   AND (x.decision_caleol IN ('attribution', 'attribution_sous_condition') OR x.refus_valide_le IS NOT NULL)
-	 ORDER BY x.date_bail IS NULL, x.rang_caleol NULLS LAST, x.id
-	 LIMIT 1) k ON true;
+	HAVING count(*) > 0) k ON true;
 COMMENT ON VIEW flux.bilan_orientation IS
 	'Each orientation with its year, unit dimensions (commune, EPCI, QPV, typologie, financing, period), destination and stages (proposed, attributed, lease), and the household attributed (priority, DALO, quartile)';
 COMMENT ON COLUMN flux.bilan_orientation.annee IS 'Year of the orientation';
@@ -150,27 +154,6 @@ COMMENT ON COLUMN flux.bilan_detaille.baux IS 'Leases signed';
 
 -- per réservataire: its shares of the flux's proposals, attributions and leases, against its due share
 CREATE VIEW flux.bilan_reservataire WITH (security_invoker = true) AS
-WITH flux_commune AS (
-	-- the units of the flux (conventions and the bailleur's own share) by commune
-	SELECT o.annee, o.bailleur_id, o.departement, o.depcom,
-		   count(*) FILTER (WHERE o.propose) AS proposes, count(*) FILTER (WHERE o.attribue) AS attribues,
-		   count(*) FILTER (WHERE o.bail) AS baux
-	  FROM flux.bilan_orientation o
-	 WHERE o.convention_id IS NOT NULL OR o.hors_flux = 'non_reserve'
-	 GROUP BY 1, 2, 3, 4
-), flux_an AS (
-	SELECT f.annee, f.bailleur_id, f.departement, sum(f.proposes) AS proposes, sum(f.attribues) AS attribues,
-		   sum(f.baux) AS baux
-	  FROM flux_commune f GROUP BY 1, 2, 3
-), par AS (
-	SELECT o.annee, o.bailleur_id, o.bailleur, o.departement, o.convention_id, o.reservataire_id, o.reservataire, o.categorie,
-		   count(*) FILTER (WHERE o.propose) AS proposes, count(*) FILTER (WHERE o.attribue) AS attribues,
-		   count(*) FILTER (WHERE o.refus_illegitime) AS refus_illegitimes,
-		   count(*) FILTER (WHERE o.bail) AS baux
-	  FROM flux.bilan_orientation o
-	 WHERE o.convention_id IS NOT NULL
-	 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-)
 SELECT p.annee, p.bailleur_id, p.bailleur, p.departement, p.convention_id, p.reservataire_id, p.reservataire, p.categorie,
 	   c.taux::numeric AS taux_du,
 	   p.proposes, round(100.0 * p.proposes / nullif(f.proposes, 0), 2) AS part_proposes,
@@ -178,14 +161,27 @@ SELECT p.annee, p.bailleur_id, p.bailleur, p.departement, p.convention_id, p.res
 	   p.baux, round(100.0 * p.baux / nullif(f.baux, 0), 2) AS part_baux,
 	   round(c.taux::numeric / 100 * t.proposes, 2) AS proposes_dus,
 	   round(p.proposes - c.taux::numeric / 100 * t.proposes, 2) AS ecart_proposes
-  FROM par p
-  JOIN flux_an f USING (annee, bailleur_id, departement)
+  FROM (SELECT o.annee, o.bailleur_id, o.bailleur, o.departement, o.convention_id, o.reservataire_id, o.reservataire,
+			   o.categorie, count(*) FILTER (WHERE o.propose) AS proposes, count(*) FILTER (WHERE o.attribue) AS attribues,
+			   count(*) FILTER (WHERE o.refus_illegitime) AS refus_illegitimes, count(*) FILTER (WHERE o.bail) AS baux
+		  FROM flux.bilan_orientation o
+		 WHERE o.convention_id IS NOT NULL
+		 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8) p
+  -- all the units of the flux (conventions and the bailleur's own share)
+  JOIN (SELECT o.annee, o.bailleur_id, o.departement,
+			   count(*) FILTER (WHERE o.propose) AS proposes, count(*) FILTER (WHERE o.attribue) AS attribues,
+			   count(*) FILTER (WHERE o.bail) AS baux
+		  FROM flux.bilan_orientation o
+		 WHERE o.convention_id IS NOT NULL OR o.hors_flux = 'non_reserve'
+		 GROUP BY 1, 2, 3) f ON f.annee = p.annee AND f.bailleur_id = p.bailleur_id AND f.departement = p.departement
   JOIN flux.convention c ON c.id = p.convention_id
-  -- a convention restricted to communes is due its share of their units
+  -- a convention restricted to communes is due its share of their units only
  CROSS JOIN LATERAL (
-	SELECT coalesce(sum(x.proposes), 0) AS proposes FROM flux_commune x
-	 WHERE x.annee = p.annee AND x.bailleur_id = p.bailleur_id AND x.departement = p.departement
-	   AND (c.communes IS NULL OR x.depcom = ANY (c.communes))) t;
+	SELECT CASE WHEN c.communes IS NULL THEN f.proposes
+				ELSE (SELECT count(*) FILTER (WHERE x.propose) FROM flux.bilan_orientation x
+					   WHERE x.annee = p.annee AND x.bailleur_id = p.bailleur_id AND x.departement = p.departement
+						 AND (x.convention_id IS NOT NULL OR x.hors_flux = 'non_reserve')
+						 AND x.depcom = ANY (c.communes)) END AS proposes) t;
 COMMENT ON VIEW flux.bilan_reservataire IS
 	'Per réservataire and year: its units proposed, attributed, leased, and its share of each over all units of the flux, against its convention''s share';
 COMMENT ON COLUMN flux.bilan_reservataire.annee IS 'Year N';
@@ -222,34 +218,6 @@ COMMENT ON COLUMN flux.bilan_reservataire.ecart_proposes IS 'Proposed minus due 
  * with the gap in units: how many more would have met the target.
  */
 CREATE VIEW flux.bilan_obligations WITH (security_invoker = true) AS
-WITH base AS (
-	SELECT o.*, coalesce(p.objectif_cia_qpv, 50) AS objectif_cia
-	  FROM flux.bilan_orientation o
-	  LEFT JOIN flux.parametre_annuel p ON p.bailleur_id = o.bailleur_id AND p.departement = o.departement AND p.annee = o.annee
-), lignes AS (
-	SELECT b.annee, b.bailleur_id, b.bailleur, b.departement, b.reservataire_id, b.reservataire,
-		   'prioritaires'::text AS obligation, 1 AS ordre,
-		   count(*) FILTER (WHERE b.attribue) AS concernes,
-		   count(*) FILTER (WHERE b.attribue AND b.prioritaire) AS atteints,
-		   count(*) FILTER (WHERE b.attribue AND b.dalo) AS dont_dalo, 25::numeric AS objectif
-	  FROM base b WHERE b.convention_id IS NOT NULL
-	 GROUP BY 1, 2, 3, 4, 5, 6
-	UNION ALL
-	SELECT b.annee, b.bailleur_id, b.bailleur, b.departement, NULL, NULL, 'prioritaires_tous', 2,
-		   count(*) FILTER (WHERE b.attribue), count(*) FILTER (WHERE b.attribue AND b.prioritaire),
-		   count(*) FILTER (WHERE b.attribue AND b.dalo), 25
-	  FROM base b GROUP BY 1, 2, 3, 4
-	UNION ALL
-	SELECT b.annee, b.bailleur_id, b.bailleur, b.departement, NULL, NULL, 'q1_hors_qpv', 3,
-		   count(*) FILTER (WHERE b.bail AND NOT b.qpv), count(*) FILTER (WHERE b.bail AND NOT b.qpv AND b.quartile = 1),
-		   count(*) FILTER (WHERE b.bail AND NOT b.qpv AND b.dalo), 25
-	  FROM base b GROUP BY 1, 2, 3, 4
-	UNION ALL
-	SELECT b.annee, b.bailleur_id, b.bailleur, b.departement, NULL, NULL, 'q234_qpv', 4,
-		   count(*) FILTER (WHERE b.attribue AND b.qpv), count(*) FILTER (WHERE b.attribue AND b.qpv AND b.quartile BETWEEN 2 AND 4),
-		   count(*) FILTER (WHERE b.attribue AND b.qpv AND b.dalo), max(b.objectif_cia)
-	  FROM base b GROUP BY 1, 2, 3, 4
-)
 SELECT l.annee, l.bailleur_id, l.bailleur, l.departement, l.reservataire_id, l.reservataire, l.obligation,
 	   CASE l.obligation
 		   WHEN 'prioritaires' THEN 'attributions du réservataire aux ménages prioritaires (DALO, L. 441-1)'
@@ -261,7 +229,35 @@ SELECT l.annee, l.bailleur_id, l.bailleur, l.departement, l.reservataire_id, l.r
 	   trim_scale(l.objectif) AS objectif,
 	   100.0 * l.atteints >= l.objectif * l.concernes AS conforme,
 	   greatest(ceil(l.objectif * l.concernes / 100) - l.atteints, 0)::integer AS manque
-  FROM lignes l;
+  FROM (
+	-- each réservataire
+	SELECT o.annee, o.bailleur_id, o.bailleur, o.departement, o.reservataire_id, o.reservataire,
+		   'prioritaires'::text AS obligation,
+		   count(*) FILTER (WHERE o.attribue) AS concernes,
+		   count(*) FILTER (WHERE o.attribue AND o.prioritaire) AS atteints,
+		   count(*) FILTER (WHERE o.attribue AND o.dalo) AS dont_dalo, 25::numeric AS objectif
+	  FROM flux.bilan_orientation o WHERE o.convention_id IS NOT NULL
+	 GROUP BY 1, 2, 3, 4, 5, 6
+	UNION ALL
+	-- the territory, in one pass, then one row per obligation
+	SELECT t.annee, t.bailleur_id, t.bailleur, t.departement, NULL, NULL, x.obligation, x.concernes, x.atteints, x.dont_dalo, x.objectif
+	  FROM (SELECT o.annee, o.bailleur_id, o.bailleur, o.departement,
+				   count(*) FILTER (WHERE o.attribue) AS att, count(*) FILTER (WHERE o.attribue AND o.prioritaire) AS att_prio,
+				   count(*) FILTER (WHERE o.attribue AND o.dalo) AS att_dalo,
+				   count(*) FILTER (WHERE o.bail AND NOT o.qpv) AS bail_hq,
+				   count(*) FILTER (WHERE o.bail AND NOT o.qpv AND o.quartile = 1) AS bail_hq_q1,
+				   count(*) FILTER (WHERE o.bail AND NOT o.qpv AND o.dalo) AS bail_hq_dalo,
+				   count(*) FILTER (WHERE o.attribue AND o.qpv) AS att_q,
+				   count(*) FILTER (WHERE o.attribue AND o.qpv AND o.quartile BETWEEN 2 AND 4) AS att_q_234,
+				   count(*) FILTER (WHERE o.attribue AND o.qpv AND o.dalo) AS att_q_dalo
+			  FROM flux.bilan_orientation o
+			 GROUP BY 1, 2, 3, 4) t
+	  LEFT JOIN flux.parametre_annuel p ON p.bailleur_id = t.bailleur_id AND p.departement = t.departement AND p.annee = t.annee
+	 CROSS JOIN LATERAL (VALUES
+		('prioritaires_tous', t.att, t.att_prio, t.att_dalo, 25::numeric),
+		('q1_hors_qpv', t.bail_hq, t.bail_hq_q1, t.bail_hq_dalo, 25),
+		('q234_qpv', t.att_q, t.att_q_234, t.att_q_dalo, coalesce(p.objectif_cia_qpv, 50))) x(obligation, concernes, atteints, dont_dalo, objectif)
+  ) l;
 COMMENT ON VIEW flux.bilan_obligations IS
 	'The obligations of year N: per réservataire its attributions to priority households (>= 25 %), and over the territory the priority rate with hors flux, 1st quartile outside QPV (>= 25 %), quartiles 2-4 in QPV (CIA objective, 50 %), with the units missing';
 COMMENT ON COLUMN flux.bilan_obligations.annee IS 'Year N';

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+#
+# bench/bilan/run.sh: the yearly bilans at national size.  Generates (once)
+# UNITS units (5 000 000) of 20 bailleurs in 10 départements and 1 000
+# communes, 10 conventions each, and YEARS years (3) of VACANCIES vacancies
+# (500 000) through the workflow's end states (leases, attributions,
+# refusals, cancellations), loaded set-based with the triggers off (the
+# shape of the data is what the bilans read).  Then, median of RUNS, for
+# one year:
+#
+#   scan      a plain count(*) over the same rows: the year's orientations
+#             joined to their vacancy and unit
+#   bilans    the detailed bilan, per réservataire and the obligations, in
+#             full (every bailleur)
+#
+# serial (no parallel worker) and with 2 workers; prints the ratios and the
+# parallel speed-up.  Needs a database reachable through the PG* variables
+# where flux can be created by a superuser, about 3 GB of disk, e.g.
+#   UNITS=5000000 VACANCIES=500000 RUNS=3 bench/bilan/run.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+UNITS=${UNITS:-5000000}
+VACANCIES=${VACANCIES:-500000}
+YEARS=${YEARS:-3}
+RUNS=${RUNS:-3}
+psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+psql -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS flux" >/dev/null
+if [ "$(psql -At -c "SELECT count(*) FROM flux.logement WHERE bailleur_id BETWEEN 3001 AND 3020")" != "$UNITS" ]; then
+echo "generating $UNITS units and $YEARS years of $VACANCIES vacancies (once)..."
+PGOPTIONS='-c session_replication_role=replica' psql <<SQL
+SET client_min_messages = warning;
+SET maintenance_work_mem = '512MB';
+INSERT INTO flux.commune (depcom, nom, epci)
+SELECT d || lpad(c::text, 3, '0'), 'Commune ' || d || '-' || c, '2' || d || lpad((c % 20)::text, 6, '0')
+  FROM unnest('{01,13,31,33,38,59,67,69,74,75}'::text[]) d, generate_series(1, 100) c ON CONFLICT DO NOTHING;
+INSERT INTO flux.bailleur (id, siren, nom, famille)
+SELECT 3000 + b, '30000' || lpad(b::text, 4, '0'), 'Bailleur national ' || b, 'esh' FROM generate_series(1, 20) b;
+INSERT INTO flux.reservataire (id, nom, categorie)
+SELECT 3000 + r, 'Réservataire national ' || r,
+       (ARRAY['etat', 'etat_agents', 'action_logement', 'employeur', 'employeur', 'organisme_desinteresse', 'autre',
+              'employeur', 'action_logement', 'autre'])[1 + (r - 1) % 10]::flux.categorie_reservataire
+  FROM generate_series(1, 10) r;
+-- bailleur b works in département (b - 1) % 10: 10 conventions there
+INSERT INTO flux.convention (id, bailleur_id, reservataire_id, departement, taux, date_effet)
+SELECT 3000000 + b * 100 + r, 3000 + b, 3000 + r, ('{01,13,31,33,38,59,67,69,74,75}'::text[])[1 + (b - 1) % 10],
+       (ARRAY['25%', '5%', '20%', '2%', '2%', '1%', '1%', '2%', '5%', '1%'])[r]::flux.taux, '2020-01-01'
+  FROM generate_series(1, 20) b, generate_series(1, 10) r;
+INSERT INTO flux.logement (id, bailleur_id, ident_int, depcom, qpv, typeconst, nbpiece, finan, conv, construct, locat)
+SELECT 30000000 + i, 3000 + b, 'N' || i,
+       ('{01,13,31,33,38,59,67,69,74,75}'::text[])[1 + (b - 1) % 10] || lpad((1 + (i * 7919) % 100)::text, 3, '0'),
+       (i * 31) % 7 = 0, 'C', 1 + (i * 13) % 5, (ARRAY[10, 13, 13, 13, 14, 12])[1 + (i * 17) % 6], true,
+       1950 + (i * 3) % 73, 1990
+  FROM generate_series(1, $UNITS) i, LATERAL (SELECT 1 + (i - 1) % 20 AS b) x;
+INSERT INTO flux.vacance (id, logement_id, date_preavis, date_disponible, date_relocation)
+SELECT 30000000 + v, 30000000 + 1 + (v::bigint * 104729) % $UNITS,
+       make_date(2023 + (v - 1) / $VACANCIES, 1, 1) + (v % 330), make_date(2023 + (v - 1) / $VACANCIES, 1, 1) + (v % 330) + 15,
+       CASE WHEN v % 10 < 7 THEN make_date(2023 + (v - 1) / $VACANCIES, 1, 1) + (v % 330) + 45 END
+  FROM generate_series(1, $VACANCIES * $YEARS) v;
+INSERT INTO flux.orientation (id, vacance_id, convention_id, hors_flux, etat, date_orientation, zone, date_reponse, date_bail)
+SELECT 30000000 + v.id - 30000000, v.id,
+       CASE WHEN x.r < 80 THEN 3000000 + (l.bailleur_id - 3000) * 100 + (ARRAY[1,1,1,1,1,2,3,3,3,3,4,5,6,7,8,9,10])[1 + x.r % 17] END,
+       CASE WHEN x.r >= 80 AND x.r < 92 THEN 'non_reserve' WHEN x.r >= 92 THEN 'mutation' END::flux.motif_hors_flux,
+       CASE WHEN v.date_relocation IS NOT NULL THEN 'bail_signe' WHEN x.r % 3 = 0 THEN 'refusee'
+            WHEN x.r % 3 = 1 THEN 'candidats_designes' ELSE 'annulee' END::flux.etat_orientation,
+       v.date_disponible, 'metropole', v.date_disponible + 1, v.date_relocation
+  FROM flux.vacance v JOIN flux.logement l ON l.id = v.logement_id
+ CROSS JOIN LATERAL (SELECT (v.id * 37) % 100 AS r) x
+ WHERE v.id > 30000000;
+INSERT INTO flux.candidature (orientation_id, nud, rang, date_designation, dalo, prioritaire, critere_priorite, quartile,
+                              date_caleol, decision_caleol, rang_caleol, date_proposition, reponse_menage, date_reponse_menage, date_bail)
+SELECT o.id, 'N' || lpad(o.id::text, 12, '0'), 1, o.date_orientation + 3, o.id % 11 = 0, o.id % 4 = 0,
+       CASE WHEN o.id % 11 = 0 OR o.id % 4 = 0 THEN 'L. 441-1' END, (1 + o.id % 4)::smallint,
+       o.date_orientation + 10, 'attribution', 1, o.date_orientation + 11, 'acceptee', o.date_orientation + 12, o.date_bail
+  FROM flux.orientation o WHERE o.id > 30000000 AND o.etat = 'bail_signe';
+SQL
+psql -c "VACUUM ANALYZE flux.logement, flux.vacance, flux.orientation, flux.candidature, flux.convention, flux.commune"
+fi
+
+median() { sort -n | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }'; }
+temps() {	# $1: workers, $2: query
+	for ((i = 0; i < RUNS; i++)); do
+		psql -At -c "SET max_parallel_workers_per_gather = $1" -c "SET jit = off" \
+			-c "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) $2" | sed -n 's/.*"Execution Time": \([0-9.]*\).*/\1/p'
+	done | median
+}
+SCAN="SELECT count(*) FROM flux.orientation o JOIN flux.vacance v ON v.id = o.vacance_id JOIN flux.logement l ON l.id = v.logement_id WHERE o.date_orientation >= '2025-01-01' AND o.date_orientation < '2026-01-01'"
+BILANS="SELECT (SELECT count(*) FROM flux.bilan_detaille WHERE annee = 2025), (SELECT count(*) FROM flux.bilan_reservataire WHERE annee = 2025), (SELECT count(*) FROM flux.bilan_obligations WHERE annee = 2025)"
+s0=$(temps 0 "$SCAN"); s2=$(temps 2 "$SCAN")
+b0=$(temps 0 "$BILANS"); b2=$(temps 2 "$BILANS")
+rows=$(psql -At -c "SELECT count(*) FROM flux.orientation WHERE date_orientation >= '2025-01-01' AND date_orientation < '2026-01-01'")
+awk -v u="$UNITS" -v r="$rows" -v runs="$RUNS" -v s0="$s0" -v s2="$s2" -v b0="$b0" -v b2="$b2" 'BEGIN {
+	printf "%d units, %d orientations in 2025, median of %d runs, jit off\n", u, r, runs
+	printf "  count(*) over the same rows   serial %8.0f ms   2 workers %8.0f ms\n", s0, s2
+	printf "  the three yearly bilans       serial %8.0f ms   2 workers %8.0f ms\n", b0, b2
+	printf "ratio bilans / count(*): %.2f serial, %.2f with 2 workers (target within 3)\n", b0 / s0, b2 / s2
+	printf "parallel speed-up of the bilans: %.2f (count(*): %.2f)\n", b0 / b2, s0 / s2
+}'
