@@ -156,28 +156,27 @@ COMMENT ON COLUMN flux.bilan_detaille.baux IS 'Leases signed';
 CREATE VIEW flux.bilan_reservataire WITH (security_invoker = true) AS
 SELECT p.annee, p.bailleur_id, p.bailleur, p.departement, p.convention_id, p.reservataire_id, p.reservataire, p.categorie,
 	   c.taux::numeric AS taux_du,
-	   p.proposes, round(100.0 * p.proposes / nullif(f.proposes, 0), 2) AS part_proposes,
-	   p.attribues, p.refus_illegitimes, round(100.0 * p.attribues / nullif(f.attribues, 0), 2) AS part_attribues,
-	   p.baux, round(100.0 * p.baux / nullif(f.baux, 0), 2) AS part_baux,
+	   p.proposes, round(100.0 * p.proposes / nullif(p.tous_proposes, 0), 2) AS part_proposes,
+	   p.attribues, p.refus_illegitimes, round(100.0 * p.attribues / nullif(p.tous_attribues, 0), 2) AS part_attribues,
+	   p.baux, round(100.0 * p.baux / nullif(p.tous_baux, 0), 2) AS part_baux,
 	   round(c.taux::numeric / 100 * t.proposes, 2) AS proposes_dus,
 	   round(p.proposes - c.taux::numeric / 100 * t.proposes, 2) AS ecart_proposes
-  FROM (SELECT o.annee, o.bailleur_id, o.bailleur, o.departement, o.convention_id, o.reservataire_id, o.reservataire,
-			   o.categorie, count(*) FILTER (WHERE o.propose) AS proposes, count(*) FILTER (WHERE o.attribue) AS attribues,
-			   count(*) FILTER (WHERE o.refus_illegitime) AS refus_illegitimes, count(*) FILTER (WHERE o.bail) AS baux
-		  FROM flux.bilan_orientation o
-		 WHERE o.convention_id IS NOT NULL
-		 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8) p
-  -- all the units of the flux (conventions and the bailleur's own share)
-  JOIN (SELECT o.annee, o.bailleur_id, o.departement,
-			   count(*) FILTER (WHERE o.propose) AS proposes, count(*) FILTER (WHERE o.attribue) AS attribues,
-			   count(*) FILTER (WHERE o.bail) AS baux
-		  FROM flux.bilan_orientation o
-		 WHERE o.convention_id IS NOT NULL OR o.hors_flux = 'non_reserve'
-		 GROUP BY 1, 2, 3) f ON f.annee = p.annee AND f.bailleur_id = p.bailleur_id AND f.departement = p.departement
+  FROM (
+	-- one pass: each convention and the bailleur's own share, then the
+	-- flux's totals over them (a window)
+	SELECT g.*, sum(g.proposes) OVER w AS tous_proposes, sum(g.attribues) OVER w AS tous_attribues,
+		   sum(g.baux) OVER w AS tous_baux
+	  FROM (SELECT o.annee, o.bailleur_id, o.bailleur, o.departement, o.convention_id, o.reservataire_id, o.reservataire,
+				   o.categorie, count(*) FILTER (WHERE o.propose) AS proposes, count(*) FILTER (WHERE o.attribue) AS attribues,
+				   count(*) FILTER (WHERE o.refus_illegitime) AS refus_illegitimes, count(*) FILTER (WHERE o.bail) AS baux
+			  FROM flux.bilan_orientation o
+			 WHERE o.convention_id IS NOT NULL OR o.hors_flux = 'non_reserve'
+			 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8) g
+	WINDOW w AS (PARTITION BY g.annee, g.bailleur_id, g.departement)) p
   JOIN flux.convention c ON c.id = p.convention_id
   -- a convention restricted to communes is due its share of their units only
  CROSS JOIN LATERAL (
-	SELECT CASE WHEN c.communes IS NULL THEN f.proposes
+	SELECT CASE WHEN c.communes IS NULL THEN p.tous_proposes
 				ELSE (SELECT count(*) FILTER (WHERE x.propose) FROM flux.bilan_orientation x
 					   WHERE x.annee = p.annee AND x.bailleur_id = p.bailleur_id AND x.departement = p.departement
 						 AND (x.convention_id IS NOT NULL OR x.hors_flux = 'non_reserve')
@@ -230,18 +229,12 @@ SELECT l.annee, l.bailleur_id, l.bailleur, l.departement, l.reservataire_id, l.r
 	   100.0 * l.atteints >= l.objectif * l.concernes AS conforme,
 	   greatest(ceil(l.objectif * l.concernes / 100) - l.atteints, 0)::integer AS manque
   FROM (
-	-- each réservataire
-	SELECT o.annee, o.bailleur_id, o.bailleur, o.departement, o.reservataire_id, o.reservataire,
-		   'prioritaires'::text AS obligation,
-		   count(*) FILTER (WHERE o.attribue) AS concernes,
-		   count(*) FILTER (WHERE o.attribue AND o.prioritaire) AS atteints,
-		   count(*) FILTER (WHERE o.attribue AND o.dalo) AS dont_dalo, 25::numeric AS objectif
-	  FROM flux.bilan_orientation o WHERE o.convention_id IS NOT NULL
-	 GROUP BY 1, 2, 3, 4, 5, 6
-	UNION ALL
-	-- the territory, in one pass, then one row per obligation
-	SELECT t.annee, t.bailleur_id, t.bailleur, t.departement, NULL, NULL, x.obligation, x.concernes, x.atteints, x.dont_dalo, x.objectif
-	  FROM (SELECT o.annee, o.bailleur_id, o.bailleur, o.departement,
+	-- one pass: per réservataire and over the territory (grouping sets),
+	-- then one row per obligation
+	SELECT t.annee, t.bailleur_id, t.bailleur, t.departement, t.reservataire_id, t.reservataire,
+		   x.obligation, x.concernes, x.atteints, x.dont_dalo, x.objectif
+	  FROM (SELECT o.annee, o.bailleur_id, o.bailleur, o.departement, o.reservataire_id, o.reservataire,
+				   GROUPING(o.reservataire_id) = 0 AS par_reservataire,
 				   count(*) FILTER (WHERE o.attribue) AS att, count(*) FILTER (WHERE o.attribue AND o.prioritaire) AS att_prio,
 				   count(*) FILTER (WHERE o.attribue AND o.dalo) AS att_dalo,
 				   count(*) FILTER (WHERE o.bail AND NOT o.qpv) AS bail_hq,
@@ -251,12 +244,17 @@ SELECT l.annee, l.bailleur_id, l.bailleur, l.departement, l.reservataire_id, l.r
 				   count(*) FILTER (WHERE o.attribue AND o.qpv AND o.quartile BETWEEN 2 AND 4) AS att_q_234,
 				   count(*) FILTER (WHERE o.attribue AND o.qpv AND o.dalo) AS att_q_dalo
 			  FROM flux.bilan_orientation o
-			 GROUP BY 1, 2, 3, 4) t
+			 GROUP BY GROUPING SETS ((o.annee, o.bailleur_id, o.bailleur, o.departement, o.reservataire_id, o.reservataire),
+									 (o.annee, o.bailleur_id, o.bailleur, o.departement))) t
 	  LEFT JOIN flux.parametre_annuel p ON p.bailleur_id = t.bailleur_id AND p.departement = t.departement AND p.annee = t.annee
 	 CROSS JOIN LATERAL (VALUES
-		('prioritaires_tous', t.att, t.att_prio, t.att_dalo, 25::numeric),
+		('prioritaires', t.att, t.att_prio, t.att_dalo, 25::numeric),
+		('prioritaires_tous', t.att, t.att_prio, t.att_dalo, 25),
 		('q1_hors_qpv', t.bail_hq, t.bail_hq_q1, t.bail_hq_dalo, 25),
 		('q234_qpv', t.att_q, t.att_q_234, t.att_q_dalo, coalesce(p.objectif_cia_qpv, 50))) x(obligation, concernes, atteints, dont_dalo, objectif)
+	 -- per réservataire: the priority obligation of its conventions; the territory: the others
+	 WHERE CASE WHEN t.par_reservataire THEN x.obligation = 'prioritaires' AND t.reservataire_id IS NOT NULL
+				ELSE x.obligation <> 'prioritaires' END
   ) l;
 COMMENT ON VIEW flux.bilan_obligations IS
 	'The obligations of year N: per réservataire its attributions to priority households (>= 25 %), and over the territory the priority rate with hors flux, 1st quartile outside QPV (>= 25 %), quartiles 2-4 in QPV (CIA objective, 50 %), with the units missing';

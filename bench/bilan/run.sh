@@ -10,8 +10,8 @@
 #
 #   scan      a plain count(*) over the same rows: the year's orientations
 #             joined to their vacancy and unit
-#   bilans    the detailed bilan, per réservataire and the obligations, in
-#             full (every bailleur)
+#   bilans    the detailed bilan, per réservataire and the obligations, each
+#             in full (every bailleur)
 #
 # serial (no parallel worker) and with 2 workers; prints the ratios and the
 # parallel speed-up.  Needs a database reachable through the PG* variables
@@ -48,7 +48,7 @@ SELECT 3000000 + b * 100 + r, 3000 + b, 3000 + r, ('{01,13,31,33,38,59,67,69,74,
   FROM generate_series(1, 20) b, generate_series(1, 10) r;
 INSERT INTO flux.logement (id, bailleur_id, ident_int, depcom, qpv, typeconst, nbpiece, finan, conv, construct, locat)
 SELECT 30000000 + i, 3000 + b, 'N' || i,
-       ('{01,13,31,33,38,59,67,69,74,75}'::text[])[1 + (b - 1) % 10] || lpad((1 + (i * 7919) % 100)::text, 3, '0'),
+       ('{01,13,31,33,38,59,67,69,74,75}'::text[])[1 + (b - 1) % 10] || lpad((1 + (i::bigint * 7919) % 100)::text, 3, '0'),
        (i * 31) % 7 = 0, 'C', 1 + (i * 13) % 5, (ARRAY[10, 13, 13, 13, 14, 12])[1 + (i * 17) % 6], true,
        1950 + (i * 3) % 73, 1990
   FROM generate_series(1, $UNITS) i, LATERAL (SELECT 1 + (i - 1) % 20 AS b) x;
@@ -85,14 +85,21 @@ temps() {	# $1: workers, $2: query
 	done | median
 }
 SCAN="SELECT count(*) FROM flux.orientation o JOIN flux.vacance v ON v.id = o.vacance_id JOIN flux.logement l ON l.id = v.logement_id WHERE o.date_orientation >= '2025-01-01' AND o.date_orientation < '2026-01-01'"
-BILANS="SELECT (SELECT count(*) FROM flux.bilan_detaille WHERE annee = 2025), (SELECT count(*) FROM flux.bilan_reservataire WHERE annee = 2025), (SELECT count(*) FROM flux.bilan_obligations WHERE annee = 2025)"
+V1="SELECT count(*) FROM flux.bilan_detaille WHERE annee = 2025"
+V2="SELECT count(*) FROM flux.bilan_reservataire WHERE annee = 2025"
+V3="SELECT count(*) FROM flux.bilan_obligations WHERE annee = 2025"
 s0=$(temps 0 "$SCAN"); s2=$(temps 2 "$SCAN")
-b0=$(temps 0 "$BILANS"); b2=$(temps 2 "$BILANS")
+d0=$(temps 0 "$V1"); d2=$(temps 2 "$V1")
+r0=$(temps 0 "$V2"); r2=$(temps 2 "$V2")
+o0=$(temps 0 "$V3"); o2=$(temps 2 "$V3")
 rows=$(psql -At -c "SELECT count(*) FROM flux.orientation WHERE date_orientation >= '2025-01-01' AND date_orientation < '2026-01-01'")
-awk -v u="$UNITS" -v r="$rows" -v runs="$RUNS" -v s0="$s0" -v s2="$s2" -v b0="$b0" -v b2="$b2" 'BEGIN {
+awk -v u="$UNITS" -v r="$rows" -v runs="$RUNS" -v s0="$s0" -v s2="$s2" -v d0="$d0" -v d2="$d2" -v r0="$r0" -v r2="$r2" -v o0="$o0" -v o2="$o2" 'BEGIN {
 	printf "%d units, %d orientations in 2025, median of %d runs, jit off\n", u, r, runs
-	printf "  count(*) over the same rows   serial %8.0f ms   2 workers %8.0f ms\n", s0, s2
-	printf "  the three yearly bilans       serial %8.0f ms   2 workers %8.0f ms\n", b0, b2
-	printf "ratio bilans / count(*): %.2f serial, %.2f with 2 workers (target within 3)\n", b0 / s0, b2 / s2
-	printf "parallel speed-up of the bilans: %.2f (count(*): %.2f)\n", b0 / b2, s0 / s2
+	printf "  %-34s %9s %9s %14s %10s\n", "", "serial", "2 workers", "x count(*)", "speed-up"
+	printf "  %-34s %7.0f ms %7.0f ms %14s %10.2f\n", "count(*) over the same rows", s0, s2, "1", s0 / s2
+	printf "  %-34s %7.0f ms %7.0f ms %7.2f / %4.2f %10.2f\n", "flux.bilan_detaille", d0, d2, d0 / s0, d2 / s2, d0 / d2
+	printf "  %-34s %7.0f ms %7.0f ms %7.2f / %4.2f %10.2f\n", "flux.bilan_reservataire", r0, r2, r0 / s0, r2 / s2, r0 / r2
+	printf "  %-34s %7.0f ms %7.0f ms %7.2f / %4.2f %10.2f\n", "flux.bilan_obligations", o0, o2, o0 / s0, o2 / s2, o0 / o2
+	printf "  %-34s %7.0f ms %7.0f ms %7.2f / %4.2f\n", "the three together", d0 + r0 + o0, d2 + r2 + o2, (d0 + r0 + o0) / s0, (d2 + r2 + o2) / s2
+	printf "(ratios: each bilan against count(*), serial / with 2 workers; target within 3)\n"
 }'
