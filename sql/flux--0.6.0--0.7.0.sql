@@ -217,7 +217,7 @@ COMMENT ON COLUMN flux.bilan_reservataire.ecart_proposes IS 'Proposed minus due 
  * with the gap in units: how many more would have met the target.
  */
 CREATE VIEW flux.bilan_obligations WITH (security_invoker = true) AS
-SELECT l.annee, l.bailleur_id, l.bailleur, l.departement, l.reservataire_id, l.reservataire, l.obligation,
+SELECT l.annee, l.bailleur_id, b.nom AS bailleur, l.departement, l.reservataire_id, r.nom AS reservataire, l.obligation,
 	   CASE l.obligation
 		   WHEN 'prioritaires' THEN 'attributions du réservataire aux ménages prioritaires (DALO, L. 441-1)'
 		   WHEN 'prioritaires_tous' THEN 'attributions aux ménages prioritaires, hors flux compris'
@@ -229,33 +229,42 @@ SELECT l.annee, l.bailleur_id, l.bailleur, l.departement, l.reservataire_id, l.r
 	   100.0 * l.atteints >= l.objectif * l.concernes AS conforme,
 	   greatest(ceil(l.objectif * l.concernes / 100) - l.atteints, 0)::integer AS manque
   FROM (
-	-- one pass: per réservataire and over the territory (grouping sets),
-	-- then one row per obligation
-	SELECT t.annee, t.bailleur_id, t.bailleur, t.departement, t.reservataire_id, t.reservataire,
+	-- one pass grouped on ids (a small hash): each réservataire, and the
+	-- orientations of no réservataire (outside the flux, the bailleur's
+	-- share); the territory's totals are window sums over them
+	SELECT t.annee, t.bailleur_id, t.departement, x.reservataire_id,
 		   x.obligation, x.concernes, x.atteints, x.dont_dalo, x.objectif
-	  FROM (SELECT o.annee, o.bailleur_id, o.bailleur, o.departement, o.reservataire_id, o.reservataire,
-				   GROUPING(o.reservataire_id) = 0 AS par_reservataire,
-				   count(*) FILTER (WHERE o.attribue) AS att, count(*) FILTER (WHERE o.attribue AND o.prioritaire) AS att_prio,
-				   count(*) FILTER (WHERE o.attribue AND o.dalo) AS att_dalo,
-				   count(*) FILTER (WHERE o.bail AND NOT o.qpv) AS bail_hq,
-				   count(*) FILTER (WHERE o.bail AND NOT o.qpv AND o.quartile = 1) AS bail_hq_q1,
-				   count(*) FILTER (WHERE o.bail AND NOT o.qpv AND o.dalo) AS bail_hq_dalo,
-				   count(*) FILTER (WHERE o.attribue AND o.qpv) AS att_q,
-				   count(*) FILTER (WHERE o.attribue AND o.qpv AND o.quartile BETWEEN 2 AND 4) AS att_q_234,
-				   count(*) FILTER (WHERE o.attribue AND o.qpv AND o.dalo) AS att_q_dalo
-			  FROM flux.bilan_orientation o
-			 GROUP BY GROUPING SETS ((o.annee, o.bailleur_id, o.bailleur, o.departement, o.reservataire_id, o.reservataire),
-									 (o.annee, o.bailleur_id, o.bailleur, o.departement))) t
+	  FROM (SELECT g.*,
+				   row_number() OVER w = 1 AS premier,
+				   sum(g.att) OVER w AS t_att, sum(g.att_prio) OVER w AS t_att_prio, sum(g.att_dalo) OVER w AS t_att_dalo,
+				   sum(g.bail_hq) OVER w AS t_bail_hq, sum(g.bail_hq_q1) OVER w AS t_bail_hq_q1,
+				   sum(g.bail_hq_dalo) OVER w AS t_bail_hq_dalo, sum(g.att_q) OVER w AS t_att_q,
+				   sum(g.att_q_234) OVER w AS t_att_q_234, sum(g.att_q_dalo) OVER w AS t_att_q_dalo
+			  FROM (SELECT o.annee, o.bailleur_id, o.departement, o.reservataire_id,
+						   count(*) FILTER (WHERE o.attribue) AS att, count(*) FILTER (WHERE o.attribue AND o.prioritaire) AS att_prio,
+						   count(*) FILTER (WHERE o.attribue AND o.dalo) AS att_dalo,
+						   count(*) FILTER (WHERE o.bail AND NOT o.qpv) AS bail_hq,
+						   count(*) FILTER (WHERE o.bail AND NOT o.qpv AND o.quartile = 1) AS bail_hq_q1,
+						   count(*) FILTER (WHERE o.bail AND NOT o.qpv AND o.dalo) AS bail_hq_dalo,
+						   count(*) FILTER (WHERE o.attribue AND o.qpv) AS att_q,
+						   count(*) FILTER (WHERE o.attribue AND o.qpv AND o.quartile BETWEEN 2 AND 4) AS att_q_234,
+						   count(*) FILTER (WHERE o.attribue AND o.qpv AND o.dalo) AS att_q_dalo
+					  FROM flux.bilan_orientation o
+					 GROUP BY 1, 2, 3, 4) g
+			WINDOW w AS (PARTITION BY g.annee, g.bailleur_id, g.departement ORDER BY g.reservataire_id NULLS FIRST
+						 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) t
 	  LEFT JOIN flux.parametre_annuel p ON p.bailleur_id = t.bailleur_id AND p.departement = t.departement AND p.annee = t.annee
-	 CROSS JOIN LATERAL (VALUES
-		('prioritaires', t.att, t.att_prio, t.att_dalo, 25::numeric),
-		('prioritaires_tous', t.att, t.att_prio, t.att_dalo, 25),
-		('q1_hors_qpv', t.bail_hq, t.bail_hq_q1, t.bail_hq_dalo, 25),
-		('q234_qpv', t.att_q, t.att_q_234, t.att_q_dalo, coalesce(p.objectif_cia_qpv, 50))) x(obligation, concernes, atteints, dont_dalo, objectif)
-	 -- per réservataire: the priority obligation of its conventions; the territory: the others
-	 WHERE CASE WHEN t.par_reservataire THEN x.obligation = 'prioritaires' AND t.reservataire_id IS NOT NULL
-				ELSE x.obligation <> 'prioritaires' END
-  ) l;
+	 CROSS JOIN LATERAL (
+		SELECT 'prioritaires', t.reservataire_id, t.att, t.att_prio, t.att_dalo, 25::numeric WHERE t.reservataire_id IS NOT NULL
+		UNION ALL
+		SELECT v.* FROM (VALUES
+			('prioritaires_tous', NULL::bigint, t.t_att, t.t_att_prio, t.t_att_dalo, 25::numeric),
+			('q1_hors_qpv', NULL, t.t_bail_hq, t.t_bail_hq_q1, t.t_bail_hq_dalo, 25),
+			('q234_qpv', NULL, t.t_att_q, t.t_att_q_234, t.t_att_q_dalo, coalesce(p.objectif_cia_qpv, 50))) v
+		 WHERE t.premier) x(obligation, reservataire_id, concernes, atteints, dont_dalo, objectif)
+  ) l
+  JOIN flux.bailleur b ON b.id = l.bailleur_id
+  LEFT JOIN flux.reservataire r ON r.id = l.reservataire_id;
 COMMENT ON VIEW flux.bilan_obligations IS
 	'The obligations of year N: per réservataire its attributions to priority households (>= 25 %), and over the territory the priority rate with hors flux, 1st quartile outside QPV (>= 25 %), quartiles 2-4 in QPV (CIA objective, 50 %), with the units missing';
 COMMENT ON COLUMN flux.bilan_obligations.annee IS 'Year N';
