@@ -236,10 +236,10 @@ SELECT l.annee, l.bailleur_id, b.nom AS bailleur, l.departement, l.reservataire_
 		   x.obligation, x.concernes, x.atteints, x.dont_dalo, x.objectif
 	  FROM (SELECT g.*,
 				   row_number() OVER w = 1 AS premier,
-				   sum(g.att) OVER w AS t_att, sum(g.att_prio) OVER w AS t_att_prio, sum(g.att_dalo) OVER w AS t_att_dalo,
-				   sum(g.bail_hq) OVER w AS t_bail_hq, sum(g.bail_hq_q1) OVER w AS t_bail_hq_q1,
-				   sum(g.bail_hq_dalo) OVER w AS t_bail_hq_dalo, sum(g.att_q) OVER w AS t_att_q,
-				   sum(g.att_q_234) OVER w AS t_att_q_234, sum(g.att_q_dalo) OVER w AS t_att_q_dalo
+				   (sum(g.att) OVER w)::bigint AS t_att, (sum(g.att_prio) OVER w)::bigint AS t_att_prio, (sum(g.att_dalo) OVER w)::bigint AS t_att_dalo,
+				   (sum(g.bail_hq) OVER w)::bigint AS t_bail_hq, (sum(g.bail_hq_q1) OVER w)::bigint AS t_bail_hq_q1,
+				   (sum(g.bail_hq_dalo) OVER w)::bigint AS t_bail_hq_dalo, (sum(g.att_q) OVER w)::bigint AS t_att_q,
+				   (sum(g.att_q_234) OVER w)::bigint AS t_att_q_234, (sum(g.att_q_dalo) OVER w)::bigint AS t_att_q_dalo
 			  FROM (SELECT o.annee, o.bailleur_id, o.departement, o.reservataire_id,
 						   count(*) FILTER (WHERE o.attribue) AS att, count(*) FILTER (WHERE o.attribue AND o.prioritaire) AS att_prio,
 						   count(*) FILTER (WHERE o.attribue AND o.dalo) AS att_dalo,

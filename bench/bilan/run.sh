@@ -23,6 +23,7 @@ UNITS=${UNITS:-5000000}
 VACANCIES=${VACANCIES:-500000}
 YEARS=${YEARS:-3}
 RUNS=${RUNS:-3}
+WORK_MEM=${WORK_MEM:-64MB}	# a reporting session's work_mem
 psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 psql -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS flux" >/dev/null
@@ -80,7 +81,7 @@ fi
 median() { sort -n | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }'; }
 temps() {	# $1: workers, $2: query
 	for ((i = 0; i < RUNS; i++)); do
-		psql -At -c "SET max_parallel_workers_per_gather = $1" -c "SET jit = off" \
+		psql -At -c "SET max_parallel_workers_per_gather = $1" -c "SET jit = off" -c "SET work_mem = '$WORK_MEM'" \
 			-c "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) $2" | sed -n 's/.*"Execution Time": \([0-9.]*\).*/\1/p'
 	done | median
 }
@@ -93,8 +94,8 @@ d0=$(temps 0 "$V1"); d2=$(temps 2 "$V1")
 r0=$(temps 0 "$V2"); r2=$(temps 2 "$V2")
 o0=$(temps 0 "$V3"); o2=$(temps 2 "$V3")
 rows=$(psql -At -c "SELECT count(*) FROM flux.orientation WHERE date_orientation >= '2025-01-01' AND date_orientation < '2026-01-01'")
-awk -v u="$UNITS" -v r="$rows" -v runs="$RUNS" -v s0="$s0" -v s2="$s2" -v d0="$d0" -v d2="$d2" -v r0="$r0" -v r2="$r2" -v o0="$o0" -v o2="$o2" 'BEGIN {
-	printf "%d units, %d orientations in 2025, median of %d runs, jit off\n", u, r, runs
+awk -v u="$UNITS" -v wm="$WORK_MEM" -v r="$rows" -v runs="$RUNS" -v s0="$s0" -v s2="$s2" -v d0="$d0" -v d2="$d2" -v r0="$r0" -v r2="$r2" -v o0="$o0" -v o2="$o2" 'BEGIN {
+	printf "%d units, %d orientations in 2025, median of %d runs, jit off, work_mem %s\n", u, r, runs, wm
 	printf "  %-34s %9s %9s %14s %10s\n", "", "serial", "2 workers", "x count(*)", "speed-up"
 	printf "  %-34s %7.0f ms %7.0f ms %14s %10.2f\n", "count(*) over the same rows", s0, s2, "1", s0 / s2
 	printf "  %-34s %7.0f ms %7.0f ms %7.2f / %4.2f %10.2f\n", "flux.bilan_detaille", d0, d2, d0 / s0, d2 / s2, d0 / d2
