@@ -38,6 +38,7 @@
 #include "utils/syscache.h"
 
 #include "assiette.h"
+#include "enums.h"
 
 /* the result labels, in the order of the flux.classement enum */
 typedef enum Classement
@@ -97,20 +98,6 @@ typedef struct ClasserCache
 	Oid			exclusion[N_EXCLUSION];
 } ClasserCache;
 
-static Oid
-enum_oid(Oid enumtype, const char *label)
-{
-	HeapTuple	tup = SearchSysCache2(ENUMTYPOIDNAME,
-									  ObjectIdGetDatum(enumtype),
-									  CStringGetDatum(label));
-	Oid			result;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "enum %u has no label \"%s\"", enumtype, label);
-	result = ((Form_pg_enum) GETSTRUCT(tup))->oid;
-	ReleaseSysCache(tup);
-	return result;
-}
 
 static ClasserCache *
 classer_cache(FunctionCallInfo fcinfo)
@@ -135,12 +122,12 @@ classer_cache(FunctionCallInfo fcinfo)
 
 	c = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(ClasserCache));
 	for (i = 0; i < CL_COUNT; i++)
-		c->resultat[i] = enum_oid(resultat_type, classement_labels[i]);
-	c->sem = enum_oid(famille_type, "sem");
+		c->resultat[i] = EnumLabelOid(resultat_type, classement_labels[i]);
+	c->sem = EnumLabelOid(famille_type, "sem");
 	for (i = 0; i < (int) N_HORS_CHAMP; i++)
-		c->hors_champ[i] = enum_oid(hors_champ_type, hors_champ_labels[i]);
+		c->hors_champ[i] = EnumLabelOid(hors_champ_type, hors_champ_labels[i]);
 	for (i = 0; i < (int) N_EXCLUSION; i++)
-		c->exclusion[i] = enum_oid(exclusion_type, exclusion_labels[i]);
+		c->exclusion[i] = EnumLabelOid(exclusion_type, exclusion_labels[i]);
 	fcinfo->flinfo->fn_extra = c;
 	return c;
 }

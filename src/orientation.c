@@ -40,6 +40,7 @@
 #include "utils/syscache.h"
 
 #include "calendrier.h"
+#include "enums.h"
 #include "orientation.h"
 
 static const char *const zone_noms[ZONE_COUNT] = {
@@ -126,19 +127,6 @@ colonne(TupleDesc desc, const char *nom)
 	return att;
 }
 
-static Oid
-enum_oid(Oid enumtype, const char *label)
-{
-	HeapTuple	tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(enumtype),
-									  CStringGetDatum(label));
-	Oid			result;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "enum %u has no label \"%s\"", enumtype, label);
-	result = ((Form_pg_enum) GETSTRUCT(tup))->oid;
-	ReleaseSysCache(tup);
-	return result;
-}
 
 static Estampille *
 estampille(FunctionCallInfo fcinfo, TupleDesc desc)
@@ -163,8 +151,8 @@ estampille(FunctionCallInfo fcinfo, TupleDesc desc)
 	for (i = 0; i < 5; i++)
 		e->att_stamps[i] = colonne(desc, stamps_noms[i]);
 	etat_type = TupleDescAttr(desc, e->att_etat - 1)->atttypid;
-	e->proposee = enum_oid(etat_type, "proposee");
-	e->acceptee = enum_oid(etat_type, "acceptee");
+	e->proposee = EnumLabelOid(etat_type, "proposee");
+	e->acceptee = EnumLabelOid(etat_type, "acceptee");
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(int64);
