@@ -171,6 +171,22 @@ COMMENT ON COLUMN flux.taux_annuel.calcule_le IS 'When computed';
 
 SELECT pg_catalog.pg_extension_config_dump('flux.taux_annuel', '');
 
+-- the years the yearly functions take (those of flux.parametre_annuel)
+CREATE FUNCTION flux.verifier_annee(annee integer) RETURNS void
+	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+BEGIN
+	IF annee IS NULL OR annee NOT BETWEEN 2000 AND 2100 THEN
+		RAISE EXCEPTION 'year % is out of range', coalesce(annee::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Pass a year between 2000 and 2100.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION flux.verifier_annee(integer) IS
+	'Raises 22023 unless the year is between 2000 and 2100 (the years of flux.parametre_annuel); used by every yearly function';
+
 /*
  * The yearly update (FAQ §4.4): a réservataire's rate follows the
  * bailleur's stock (deliveries, demolitions, sales: the assiette of year N)
@@ -202,11 +218,7 @@ DECLARE
 	precedent flux.taux;
 	nouveau flux.taux;
 BEGIN
-	IF annee NOT BETWEEN 2000 AND 2100 THEN
-		RAISE EXCEPTION 'year % is out of range', annee
-			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'Pass a year between 2000 and 2100.';
-	END IF;
+	PERFORM flux.verifier_annee(annee);
 	jan1 := make_date(annee, 1, 1);
 
 	FOR r IN
@@ -583,11 +595,7 @@ DECLARE
 	somme numeric;
 	i integer;
 BEGIN
-	IF annee NOT BETWEEN 2000 AND 2100 THEN
-		RAISE EXCEPTION 'year % is out of range', annee
-			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'Pass a year between 2000 and 2100.';
-	END IF;
+	PERFORM flux.verifier_annee(annee);
 	jan1 := make_date(annee, 1, 1);
 	fin := make_date(annee + 1, 1, 1);
 	jours := fin - jan1;
@@ -861,11 +869,7 @@ DECLARE
 	sans_terme integer;
 	r record;
 BEGIN
-	IF annee NOT BETWEEN 2000 AND 2100 THEN
-		RAISE EXCEPTION 'year % is out of range', annee
-			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'Pass a year between 2000 and 2100.';
-	END IF;
+	PERFORM flux.verifier_annee(annee);
 	IF fenetre IS NULL OR fenetre NOT BETWEEN 1 AND 10 THEN
 		RAISE EXCEPTION 'rotation window of % years is out of range', fenetre
 			USING ERRCODE = 'invalid_parameter_value',

@@ -553,11 +553,7 @@ DECLARE
 	periodes text[] := '{avant 1949,1949-1974,1975-1999,2000-2012,depuis 2013,inconnue}';
 	n integer;
 BEGIN
-	IF annee NOT BETWEEN 2000 AND 2100 THEN
-		RAISE EXCEPTION 'year % is out of range', annee
-			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'Pass a year between 2000 and 2100.';
-	END IF;
+	PERFORM flux.verifier_annee(annee);
 	IF vacances IS NOT NULL AND vacances NOT BETWEEN 1 AND 10000000 THEN
 		RAISE EXCEPTION 'cannot simulate % vacancies', vacances
 			USING ERRCODE = 'invalid_parameter_value',

@@ -92,6 +92,7 @@ UPDATE convention SET taux = '30%' WHERE id = 301;
 
 -- errors
 SELECT * FROM parts(30, '74', 1999);
+SELECT * FROM parts(30, '74', NULL);
 SELECT * FROM parts(30, '74', 2027);
 SELECT * FROM actualiser_taux(30, '74', 1800);
 -- fails: a reservation under another party's convention
