@@ -124,20 +124,143 @@ SELECT c.relname, count(*) FILTER (WHERE col_description(c.oid, a.attnum) IS NUL
  WHERE c.relnamespace = 'flux'::regnamespace AND c.relkind = 'v' AND c.relname LIKE 'bilan%' OR c.relname IN ('transmissions', 'soustractions_previsionnelles')
  GROUP BY c.relname, c.reloptions ORDER BY 1;
 
--- a parallel plan gives the serial result
-CREATE TEMP TABLE serie AS SELECT * FROM bilan_detaille WHERE bailleur_id = 90;
+-- the household attributed is kept on the orientation (0.8.0): O9, two
+-- candidates the CALEOL ranks 1 and 2; the first refuses (not validated),
+-- the second signs
+INSERT INTO logement (id, bailleur_id, ident_int, depcom, qpv, typeconst, nbpiece, surfhab, finan, conv, construct, locat)
+VALUES (90008, 90, 'B8', '74218', false, 'C', 3, 61, 13, true, 1985, 1990);
+INSERT INTO vacance (id, logement_id, date_preavis, date_disponible) VALUES (9008, 90008, '2025-05-02', '2025-06-01');
+INSERT INTO orientation (id, vacance_id, convention_id, date_orientation) VALUES (9009, 9008, 902, '2025-06-02');
+UPDATE orientation SET etat = 'acceptee', date_reponse = '2025-06-02' WHERE id = 9009;
+INSERT INTO candidature (id, orientation_id, nud, rang, date_designation, quartile, personnes, ressources) VALUES
+	(99091, 9009, '074032509091', 1, '2025-06-05', 1, 2, 1800), (99092, 9009, '074032509092', 2, '2025-06-05', 3, 2, 1800);
+SELECT attributaire_id FROM orientation WHERE id = 9009;
+UPDATE candidature SET decision_caleol = 'attribution', rang_caleol = rang, date_caleol = '2025-06-12' WHERE orientation_id = 9009;
+SELECT attributaire_id, attributaire(9009) FROM orientation WHERE id = 9009;
+UPDATE candidature SET date_proposition = '2025-06-13', loyer = 400, charges = 50 WHERE id = 99091;
+UPDATE candidature SET reponse_menage = 'refusee', date_reponse_menage = '2025-06-16' WHERE id = 99091;
+SELECT attributaire_id FROM orientation WHERE id = 9009;
+UPDATE candidature SET date_proposition = '2025-06-17', loyer = 400, charges = 50 WHERE id = 99092;
+UPDATE candidature SET reponse_menage = 'acceptee', date_reponse_menage = '2025-06-18' WHERE id = 99092;
+UPDATE candidature SET date_bail = '2025-07-01' WHERE id = 99092;
+SELECT o.attributaire_id, b.attribue, b.refus_illegitime, b.bail, b.quartile
+  FROM orientation o JOIN bilan_orientation b ON b.orientation_id = o.id WHERE o.id = 9009;
+-- an illegitimate refusal validated is the attribution counted (O4)
+SELECT o.attributaire_id = k.id AS le_refus, b.attribue, b.refus_illegitime
+  FROM orientation o JOIN candidature k ON k.orientation_id = o.id JOIN bilan_orientation b ON b.orientation_id = o.id
+ WHERE o.id = 9004;
+-- fails: attributaire_id is flux's, on update and on insert
+UPDATE orientation SET attributaire_id = 99091 WHERE id = 9009;
+UPDATE orientation SET attributaire_id = NULL WHERE id = 9009;
+INSERT INTO orientation (vacance_id, convention_id, date_orientation, attributaire_id) VALUES (9008, 901, '2025-06-03', 99091);
+-- an update of anything else leaves it alone
+UPDATE orientation SET motif = 'note' WHERE id = 9009;
+SELECT attributaire_id FROM orientation WHERE id = 9009;
+
+-- the bilans' counters in one C aggregate (0.8.0): the 13 counters equal
+-- their count(*) FILTER twins, for each réservataire and each year
+SELECT count(*) AS groupes, count(*) FILTER (WHERE e = t) AS egaux FROM (
+	SELECT flux.decompte_etapes(propose, attribue, refus_illegitime, bail, qpv, prioritaire, dalo, quartile) AS e,
+		   ARRAY[count(*) FILTER (WHERE propose), count(*) FILTER (WHERE attribue),
+				 count(*) FILTER (WHERE attribue AND refus_illegitime), count(*) FILTER (WHERE bail),
+				 count(*) FILTER (WHERE attribue AND prioritaire), count(*) FILTER (WHERE attribue AND dalo),
+				 count(*) FILTER (WHERE bail AND NOT qpv), count(*) FILTER (WHERE bail AND NOT qpv AND quartile = 1),
+				 count(*) FILTER (WHERE bail AND NOT qpv AND dalo), count(*) FILTER (WHERE attribue AND qpv),
+				 count(*) FILTER (WHERE attribue AND qpv AND quartile BETWEEN 2 AND 4),
+				 count(*) FILTER (WHERE attribue AND qpv AND dalo), count(*) FILTER (WHERE bail AND prioritaire)] AS t
+	  FROM bilan_orientation GROUP BY annee, bailleur_id, reservataire_id) x;
+SELECT flux.decompte_etapes(propose, attribue, refus_illegitime, bail, qpv, prioritaire, dalo, quartile)
+  FROM bilan_orientation WHERE bailleur_id = 90;
+-- on no row: thirteen zeros; NULL flags count as false
+SELECT flux.decompte_etapes(true, true, true, true, true, true, true, 1::smallint) FILTER (WHERE false) AS aucun,
+	   flux.decompte_etapes(NULL, true, NULL, true, NULL, NULL, NULL, NULL) AS nuls;
+-- called directly, on a copy
+SELECT flux.decompte_etapes_ajouter('{0,0,0,0,0,0,0,0,0,0,0,0,0}', true, true, false, true, false, true, true, 1::smallint);
+SELECT flux.decompte_etapes_combiner('{1,2,3,4,5,6,7,8,9,10,11,12,13}', '{1,1,1,1,1,1,1,1,1,1,1,1,1}');
+-- fails: a state that is not 13 counters, a NULL state, an overflow
+SELECT flux.decompte_etapes_ajouter('{0,0}', true, true, false, true, false, true, true, 1::smallint);
+SELECT flux.decompte_etapes_ajouter('{0,0,0,0,0,0,0,0,0,0,0,0,NULL}', true, true, false, true, false, true, true, 1::smallint);
+SELECT flux.decompte_etapes_ajouter(NULL, true, true, false, true, false, true, true, 1::smallint);
+SELECT flux.decompte_etapes_combiner('{0,0,0,0,0,0,0,0,0,0,0,0,0}', '{{0}}');
+SELECT flux.decompte_etapes_combiner('{9223372036854775807,0,0,0,0,0,0,0,0,0,0,0,0}', '{1,0,0,0,0,0,0,0,0,0,0,0,0}');
+
+-- parallel plans (cost settings, not force_parallel_mode) give the serial
+-- results, and aggregate in the workers.  A second bailleur with 20 000
+-- generated orientations (loaded as a restore does, without the workflow's
+-- triggers) gives the planner rows worth sharing between workers.
+SET session_replication_role = replica;
+INSERT INTO bailleur (id, siren, nom, famille) VALUES (95, '552046495', 'Bailleur généré', 'esh');
+INSERT INTO convention (id, bailleur_id, reservataire_id, departement, taux, date_effet) VALUES
+	(951, 95, 90, '74', '25%', '2024-01-01'), (952, 95, 91, '74', '10%', '2024-01-01');
+INSERT INTO logement (id, bailleur_id, ident_int, depcom, qpv, typeconst, nbpiece, surfhab, finan, conv, construct, locat)
+SELECT 950000 + i, 95, 'G' || i, CASE WHEN i % 2 = 0 THEN '74218' ELSE '74281' END, i % 7 = 0, 'C', 1 + i % 5, 30 + i % 60,
+	   (ARRAY[10, 13, 14])[1 + i % 3], true, 1950 + i % 70, 1990
+  FROM generate_series(1, 20000) i;
+INSERT INTO vacance (id, logement_id, date_preavis, date_disponible) SELECT 950000 + i, 950000 + i, '2025-01-02', '2025-02-01'
+  FROM generate_series(1, 20000) i;
+INSERT INTO orientation (id, vacance_id, convention_id, hors_flux, etat, date_orientation, zone, date_bail, attributaire_id)
+SELECT 950000 + i, 950000 + i, CASE WHEN i % 10 < 8 THEN 951 + i % 2 END,
+	   CASE WHEN i % 10 = 8 THEN 'mutation' WHEN i % 10 = 9 THEN 'non_reserve' END::motif_hors_flux,
+	   CASE WHEN i % 3 = 0 THEN 'bail_signe' WHEN i % 3 = 1 THEN 'attribuee' ELSE 'annulee' END::etat_orientation,
+	   '2025-03-03', 'metropole', CASE WHEN i % 3 = 0 THEN date '2025-04-01' END, CASE WHEN i % 3 < 2 THEN 950000 + i END
+  FROM generate_series(1, 20000) i;
+INSERT INTO candidature (id, orientation_id, nud, rang, date_designation, dalo, prioritaire, critere_priorite, quartile,
+						 date_caleol, decision_caleol, rang_caleol, date_bail)
+SELECT 950000 + i, 950000 + i, 'G' || lpad(i::text, 11, '0'), 1, '2025-03-05', i % 11 = 0, i % 4 = 0,
+	   CASE WHEN i % 11 = 0 OR i % 4 = 0 THEN 'critère' END, (1 + i % 4)::smallint, '2025-03-12', 'attribution', 1,
+	   CASE WHEN i % 3 = 0 THEN date '2025-04-01' END
+  FROM generate_series(1, 20000) i WHERE i % 3 < 2;
+RESET session_replication_role;
+ANALYZE bailleur, convention, logement, vacance, orientation, candidature;
+-- each orientation's attributaire_id is its rule's
+SELECT count(*) FILTER (WHERE attributaire_id IS DISTINCT FROM flux.attributaire(id)) AS ecarts FROM orientation;
+CREATE TEMP TABLE serie_detaille AS SELECT * FROM bilan_detaille;
+CREATE TEMP TABLE serie_reservataire AS SELECT * FROM bilan_reservataire;
+CREATE TEMP TABLE serie_obligations AS SELECT * FROM bilan_obligations;
+CREATE TEMP TABLE serie_decompte AS
+SELECT bailleur_id, flux.decompte_etapes(propose, attribue, refus_illegitime, bail, qpv, prioritaire, dalo, quartile) AS e
+  FROM bilan_orientation GROUP BY bailleur_id;
+CREATE TEMP TABLE serie_total AS
+SELECT flux.decompte_etapes(propose, attribue, refus_illegitime, bail, qpv, prioritaire, dalo, quartile) AS e
+  FROM bilan_orientation;
+SELECT bailleur_id, e FROM serie_decompte WHERE bailleur_id = 95;
 SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = 2; SET force_parallel_mode = on;
-CREATE FUNCTION pg_temp.plan_parallele(q text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE l text; BEGIN
-	FOR l IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
-		IF l LIKE '%Gather%' THEN RETURN true; END IF;
-	END LOOP;
-	RETURN false;
+SET max_parallel_workers_per_gather = 2;
+CREATE FUNCTION pg_temp.plan(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE l text; p text := ''; BEGIN
+	FOR l IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP p := p || l || E'\n'; END LOOP;
+	RETURN p;
 END $$;
-SELECT pg_temp.plan_parallele('SELECT * FROM flux.bilan_detaille WHERE bailleur_id = 90') AS parallele;
-SELECT count(*) AS differences FROM (
-	(SELECT * FROM bilan_detaille WHERE bailleur_id = 90 EXCEPT ALL SELECT * FROM serie)
-	UNION ALL (SELECT * FROM serie EXCEPT ALL SELECT * FROM bilan_detaille WHERE bailleur_id = 90)) d;
+SELECT v, pg_temp.plan(format('SELECT * FROM flux.%I', v)) LIKE '%Gather%' AS parallele
+  FROM unnest('{bilan_detaille,bilan_reservataire,bilan_obligations}'::text[]) v;
+-- the base of the bilans is parallel safe through and through: the
+-- aggregate runs in the workers (a per-row lookup left to the leader, as in
+-- 0.7.0, prevents it)
+SELECT pg_temp.plan($$SELECT count(*) FILTER (WHERE attribue), count(*) FILTER (WHERE dalo AND prioritaire AND refus_illegitime),
+						   min(typologie || financement || periode || commune || epci || reservataire || bailleur || categorie)
+					  FROM flux.bilan_orientation$$) ~ 'Partial Aggregate' AS agrege_dans_les_workers;
+SELECT pg_temp.plan($$SELECT flux.decompte_etapes(propose, attribue, refus_illegitime, bail, qpv, prioritaire, dalo, quartile)
+					  FROM flux.bilan_orientation$$) ~ 'Partial Aggregate' AS decompte_partiel;
+SELECT flux.decompte_etapes(propose, attribue, refus_illegitime, bail, qpv, prioritaire, dalo, quartile)
+	   = (SELECT e FROM serie_total) AS combine_egal
+  FROM flux.bilan_orientation;
+SELECT 'detaille' AS bilan, count(*) AS differences FROM (
+	(SELECT * FROM bilan_detaille EXCEPT ALL SELECT * FROM serie_detaille)
+	UNION ALL (SELECT * FROM serie_detaille EXCEPT ALL SELECT * FROM bilan_detaille)) d
+UNION ALL
+SELECT 'reservataire', count(*) FROM (
+	(SELECT * FROM bilan_reservataire EXCEPT ALL SELECT * FROM serie_reservataire)
+	UNION ALL (SELECT * FROM serie_reservataire EXCEPT ALL SELECT * FROM bilan_reservataire)) d
+UNION ALL
+SELECT 'obligations', count(*) FROM (
+	(SELECT * FROM bilan_obligations EXCEPT ALL SELECT * FROM serie_obligations)
+	UNION ALL (SELECT * FROM serie_obligations EXCEPT ALL SELECT * FROM bilan_obligations)) d
+UNION ALL
+SELECT 'decompte_etapes', count(*) FROM (
+	(SELECT bailleur_id, flux.decompte_etapes(propose, attribue, refus_illegitime, bail, qpv, prioritaire, dalo, quartile)
+	   FROM bilan_orientation GROUP BY bailleur_id EXCEPT ALL SELECT * FROM serie_decompte)
+	UNION ALL (SELECT * FROM serie_decompte EXCEPT ALL
+	SELECT bailleur_id, flux.decompte_etapes(propose, attribue, refus_illegitime, bail, qpv, prioritaire, dalo, quartile)
+	   FROM bilan_orientation GROUP BY bailleur_id)) d;
 RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
-RESET max_parallel_workers_per_gather; RESET force_parallel_mode;
+RESET max_parallel_workers_per_gather;

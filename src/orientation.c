@@ -104,6 +104,7 @@ typedef struct Estampille
 				att_date_reponse,
 				att_prolongation;
 	int			att_stamps[5];	/* must be NULL on INSERT */
+	int			att_attributaire;	/* too, since 0.8.0 (0 before) */
 	Oid			proposee,
 				acceptee;
 	HTAB	   *conventions;
@@ -150,6 +151,7 @@ estampille(FunctionCallInfo fcinfo, TupleDesc desc)
 	e->att_prolongation = colonne(desc, "prolongation_jo");
 	for (i = 0; i < 5; i++)
 		e->att_stamps[i] = colonne(desc, stamps_noms[i]);
+	e->att_attributaire = Max(SPI_fnumber(desc, "attributaire_id"), 0);
 	etat_type = TupleDescAttr(desc, e->att_etat - 1)->atttypid;
 	e->proposee = EnumLabelOid(etat_type, "proposee");
 	e->acceptee = EnumLabelOid(etat_type, "acceptee");
@@ -273,6 +275,8 @@ flux_orientation_estampiller(PG_FUNCTION_ARGS)
 	n += heap_attisnull(tuple, e->att_zone, desc) ? 0 : 1;
 	n += heap_attisnull(tuple, e->att_echeance_reponse, desc) ? 0 : 1;
 	n += heap_attisnull(tuple, e->att_date_reponse, desc) ? 0 : 1;
+	if (e->att_attributaire > 0)
+		n += heap_attisnull(tuple, e->att_attributaire, desc) ? 0 : 1;
 	if (n > 0 || DatumGetInt32(SPI_getbinval(tuple, desc, e->att_prolongation, &isnull)) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
