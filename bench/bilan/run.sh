@@ -14,7 +14,10 @@
 #             in full (every bailleur)
 #
 # serial (no parallel worker) and with 2 workers; prints the ratios and the
-# parallel speed-up.  Needs a database reachable through the PG* variables
+# parallel speed-up.  Then the counters two ways, the 13 count(*) FILTER of
+# plain SQL against the C aggregate flux.decompte_etapes, over the year's
+# rows of flux.bilan_orientation (the joins included) and over the same
+# rows copied to a table (the aggregation alone).  Needs a database reachable through the PG* variables
 # where flux can be created by a superuser, about 3 GB of disk, e.g.
 #   UNITS=5000000 VACANCIES=500000 RUNS=3 bench/bilan/run.sh
 set -euo pipefail
@@ -58,19 +61,21 @@ SELECT 30000000 + v, 30000000 + 1 + (v::bigint * 104729) % $UNITS,
        make_date(2023 + (v - 1) / $VACANCIES, 1, 1) + (v % 330), make_date(2023 + (v - 1) / $VACANCIES, 1, 1) + (v % 330) + 15,
        CASE WHEN v % 10 < 7 THEN make_date(2023 + (v - 1) / $VACANCIES, 1, 1) + (v % 330) + 45 END
   FROM generate_series(1, $VACANCIES * $YEARS) v;
-INSERT INTO flux.orientation (id, vacance_id, convention_id, hors_flux, etat, date_orientation, zone, date_reponse, date_bail)
-SELECT 30000000 + v.id - 30000000, v.id,
+INSERT INTO flux.orientation (id, vacance_id, convention_id, hors_flux, etat, date_orientation, zone, date_reponse, date_bail,
+                              attributaire_id)
+SELECT v.id, v.id,
        CASE WHEN x.r < 80 THEN 3000000 + (l.bailleur_id - 3000) * 100 + (ARRAY[1,1,1,1,1,2,3,3,3,3,4,5,6,7,8,9,10])[1 + x.r % 17] END,
        CASE WHEN x.r >= 80 AND x.r < 92 THEN 'non_reserve' WHEN x.r >= 92 THEN 'mutation' END::flux.motif_hors_flux,
        CASE WHEN v.date_relocation IS NOT NULL THEN 'bail_signe' WHEN x.r % 3 = 0 THEN 'refusee'
             WHEN x.r % 3 = 1 THEN 'candidats_designes' ELSE 'annulee' END::flux.etat_orientation,
-       v.date_disponible, 'metropole', v.date_disponible + 1, v.date_relocation
+       v.date_disponible, 'metropole', v.date_disponible + 1, v.date_relocation,
+       CASE WHEN v.date_relocation IS NOT NULL THEN v.id END	-- its one candidate, below, has its id
   FROM flux.vacance v JOIN flux.logement l ON l.id = v.logement_id
  CROSS JOIN LATERAL (SELECT (v.id * 37) % 100 AS r) x
  WHERE v.id > 30000000;
-INSERT INTO flux.candidature (orientation_id, nud, rang, date_designation, dalo, prioritaire, critere_priorite, quartile,
+INSERT INTO flux.candidature (id, orientation_id, nud, rang, date_designation, dalo, prioritaire, critere_priorite, quartile,
                               date_caleol, decision_caleol, rang_caleol, date_proposition, reponse_menage, date_reponse_menage, date_bail)
-SELECT o.id, 'N' || lpad(o.id::text, 12, '0'), 1, o.date_orientation + 3, o.id % 11 = 0, o.id % 4 = 0,
+SELECT o.id, o.id, 'N' || lpad(o.id::text, 12, '0'), 1, o.date_orientation + 3, o.id % 11 = 0, o.id % 4 = 0,
        CASE WHEN o.id % 11 = 0 OR o.id % 4 = 0 THEN 'L. 441-1' END, (1 + o.id % 4)::smallint,
        o.date_orientation + 10, 'attribution', 1, o.date_orientation + 11, 'acceptee', o.date_orientation + 12, o.date_bail
   FROM flux.orientation o WHERE o.id > 30000000 AND o.etat = 'bail_signe';
@@ -87,12 +92,22 @@ SCAN="SELECT count(*) FROM flux.orientation o JOIN flux.vacance v ON v.id = o.va
 NOMS=(scan detaille reservataire obligations)
 REQ=("$SCAN" "SELECT * FROM flux.bilan_detaille WHERE annee = 2025" "SELECT * FROM flux.bilan_reservataire WHERE annee = 2025"
 	 "SELECT * FROM flux.bilan_obligations WHERE annee = 2025")
+SQLC="count(*) FILTER (WHERE propose), count(*) FILTER (WHERE attribue), count(*) FILTER (WHERE attribue AND refus_illegitime), count(*) FILTER (WHERE bail), count(*) FILTER (WHERE attribue AND prioritaire), count(*) FILTER (WHERE attribue AND dalo), count(*) FILTER (WHERE bail AND NOT qpv), count(*) FILTER (WHERE bail AND NOT qpv AND quartile = 1), count(*) FILTER (WHERE bail AND NOT qpv AND dalo), count(*) FILTER (WHERE attribue AND qpv), count(*) FILTER (WHERE attribue AND qpv AND quartile BETWEEN 2 AND 4), count(*) FILTER (WHERE attribue AND qpv AND dalo), count(*) FILTER (WHERE bail AND prioritaire)"
+CC="flux.decompte_etapes(propose, attribue, refus_illegitime, bail, qpv, prioritaire, dalo, quartile)"
+G="GROUP BY bailleur_id, departement, reservataire_id"
+psql -c "DROP TABLE IF EXISTS public.bench_bilan_annee" -c "CREATE UNLOGGED TABLE public.bench_bilan_annee AS SELECT * FROM flux.bilan_orientation WHERE annee = 2025" \
+	-c "VACUUM ANALYZE public.bench_bilan_annee" >/dev/null
+NOMS+=(vue_sql vue_c table_sql table_c)
+REQ+=("SELECT bailleur_id, departement, reservataire_id, $SQLC FROM flux.bilan_orientation WHERE annee = 2025 $G"
+	  "SELECT bailleur_id, departement, reservataire_id, $CC FROM flux.bilan_orientation WHERE annee = 2025 $G"
+	  "SELECT bailleur_id, departement, reservataire_id, $SQLC FROM public.bench_bilan_annee $G"
+	  "SELECT bailleur_id, departement, reservataire_id, $CC FROM public.bench_bilan_annee $G")
 # the runs interleave the queries, so that the machine's drift hits them alike
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 mesure 0 "$SCAN" >/dev/null	# warm the cache
 for ((i = 0; i < RUNS; i++)); do
 	for w in 0 2; do
-		for q in 0 1 2 3; do mesure $w "${REQ[$q]}" >>"$T/${NOMS[$q]}.$w"; done
+		for q in "${!REQ[@]}"; do mesure $w "${REQ[$q]}" >>"$T/${NOMS[$q]}.$w"; done
 	done
 done
 for f in "$T"/*.[02]; do median <"$f" >"$f.m"; done
@@ -111,3 +126,14 @@ awk -v u="$UNITS" -v wm="$WORK_MEM" -v r="$rows" -v runs="$RUNS" -v s0="$(v scan
 	printf "  %-34s %7.0f ms %7.0f ms %7.2f / %4.2f\n", "the three one after the other", d0 + r0 + o0, d2 + r2 + o2, (d0 + r0 + o0) / s0, (d2 + r2 + o2) / s2
 	printf "(ratios: each bilan against count(*), serial / with 2 workers; target within 3)\n"
 }'
+awk -v vs0="$(v vue_sql 0)" -v vs2="$(v vue_sql 2)" -v vc0="$(v vue_c 0)" -v vc2="$(v vue_c 2)" \
+	-v ts0="$(v table_sql 0)" -v ts2="$(v table_sql 2)" -v tc0="$(v table_c 0)" -v tc2="$(v table_c 2)" 'BEGIN {
+	printf "the 13 counters per réservataire: SQL count(*) FILTER against the C aggregate flux.decompte_etapes\n"
+	printf "  %-34s %9s %9s %9s %9s\n", "", "SQL", "C", "SQL / C", ""
+	printf "  %-34s %6.0f ms %6.0f ms %9.2f   serial\n", "over flux.bilan_orientation", vs0, vc0, vs0 / vc0
+	printf "  %-34s %6.0f ms %6.0f ms %9.2f   2 workers\n", "", vs2, vc2, vs2 / vc2
+	printf "  %-34s %6.0f ms %6.0f ms %9.2f   serial\n", "over the rows in a table", ts0, tc0, ts0 / tc0
+	printf "  %-34s %6.0f ms %6.0f ms %9.2f   2 workers\n", "", ts2, tc2, ts2 / tc2
+	printf "(SQL / C above 1: C is faster)\n"
+}'
+psql -c "DROP TABLE public.bench_bilan_annee" >/dev/null
