@@ -8,6 +8,9 @@ WITH o AS (
 	SELECT 'view', c.oid::regclass::text, obj_description(c.oid, 'pg_class')
 	  FROM pg_class c WHERE c.relnamespace = 'flux'::regnamespace AND c.relkind = 'v'
 	UNION ALL
+	SELECT 'statistics', 'flux.' || x.stxname, obj_description(x.oid, 'pg_statistic_ext')
+	  FROM pg_statistic_ext x WHERE x.stxnamespace = 'flux'::regnamespace
+	UNION ALL
 	SELECT 'type', t.oid::regtype::text, obj_description(t.oid, 'pg_type')
 	  FROM pg_type t WHERE t.typnamespace = 'flux'::regnamespace AND t.typtype IN ('b', 'e') AND t.typcategory <> 'A'
 	UNION ALL
@@ -21,5 +24,5 @@ WITH o AS (
 )
 SELECT '| ' || kind || ' | `' || name || '` | ' || replace(coalesce(d, ''), '|', '\|') || ' |'
   FROM o
- ORDER BY CASE kind WHEN 'table' THEN 1 WHEN 'view' THEN 2 WHEN 'type' THEN 3 WHEN 'function' THEN 4
+ ORDER BY CASE kind WHEN 'table' THEN 1 WHEN 'view' THEN 2 WHEN 'statistics' THEN 2 WHEN 'type' THEN 3 WHEN 'function' THEN 4
 					WHEN 'aggregate' THEN 5 WHEN 'operator' THEN 6 ELSE 7 END, name;
