@@ -125,8 +125,7 @@ SELECT c.relname, count(*) FILTER (WHERE col_description(c.oid, a.attnum) IS NUL
  GROUP BY c.relname, c.reloptions ORDER BY 1;
 
 -- the household attributed is kept on the orientation (0.8.0): O9, two
--- candidates the CALEOL ranks 1 and 2; the first refuses (not validated),
--- the second signs
+-- candidates the CALEOL ranks 1 and 2; the first refuses, the second signs
 INSERT INTO logement (id, bailleur_id, ident_int, depcom, qpv, typeconst, nbpiece, surfhab, finan, conv, construct, locat)
 VALUES (90008, 90, 'B8', '74218', false, 'C', 3, 61, 13, true, 1985, 1990);
 INSERT INTO vacance (id, logement_id, date_preavis, date_disponible) VALUES (9008, 90008, '2025-05-02', '2025-06-01');
@@ -140,6 +139,11 @@ SELECT attributaire_id, attributaire(9009) FROM orientation WHERE id = 9009;
 UPDATE candidature SET date_proposition = '2025-06-13', loyer = 400, charges = 50 WHERE id = 99091;
 UPDATE candidature SET reponse_menage = 'refusee', date_reponse_menage = '2025-06-16' WHERE id = 99091;
 SELECT attributaire_id FROM orientation WHERE id = 9009;
+-- the réservataire validates the refusal as illegitimate: it is the
+-- attribution counted, until another candidate signs
+UPDATE candidature SET refus_illegitime = true, refus_valide_le = '2025-06-20' WHERE id = 99091;
+SELECT o.attributaire_id, b.attribue, b.refus_illegitime, b.quartile
+  FROM orientation o JOIN bilan_orientation b ON b.orientation_id = o.id WHERE o.id = 9009;
 UPDATE candidature SET date_proposition = '2025-06-17', loyer = 400, charges = 50 WHERE id = 99092;
 UPDATE candidature SET reponse_menage = 'acceptee', date_reponse_menage = '2025-06-18' WHERE id = 99092;
 UPDATE candidature SET date_bail = '2025-07-01' WHERE id = 99092;
