@@ -224,6 +224,15 @@ SELECT (j -> 0 -> 'Plan' ->> 'Plan Rows')::integer > 15000 AS estime_juste
   FROM (SELECT pg_temp.plan_json($$SELECT * FROM flux.bilan_orientation WHERE annee = 2025$$) AS j) x;
 -- each orientation's attributaire_id is its rule's
 SELECT count(*) FILTER (WHERE attributaire_id IS DISTINCT FROM flux.attributaire(id)) AS ecarts FROM orientation;
+-- data loaded with the triggers off lacks it: flux.recalculer_attributaires
+-- sets it where it differs, and finds nothing the second time
+SET session_replication_role = replica;
+UPDATE orientation SET attributaire_id = NULL WHERE id BETWEEN 950001 AND 950300;
+UPDATE orientation SET attributaire_id = 950001 WHERE id = 950002;
+RESET session_replication_role;
+SELECT flux.recalculer_attributaires() AS corrigees;
+SELECT flux.recalculer_attributaires() AS corrigees,
+	   (SELECT count(*) FILTER (WHERE attributaire_id IS DISTINCT FROM flux.attributaire(id)) FROM orientation) AS ecarts;
 CREATE TEMP TABLE serie_detaille AS SELECT * FROM bilan_detaille;
 CREATE TEMP TABLE serie_reservataire AS SELECT * FROM bilan_reservataire;
 CREATE TEMP TABLE serie_obligations AS SELECT * FROM bilan_obligations;

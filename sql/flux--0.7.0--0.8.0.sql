@@ -37,17 +37,44 @@ $$;
 COMMENT ON FUNCTION flux.attributaire(bigint) IS
 	'The candidate an orientation''s unit is attributed to: who signed the lease, else the first ranked attributed by the CALEOL (or whose refusal was validated as illegitimate); NULL if none';
 
--- existing orientations: set-based, without the workflow's triggers (no
--- step happens, modifie_le and the history stay as they were)
+/*
+ * flux.recalculer_attributaires: sets attributaire_id from the rule for
+ * every orientation where it differs, in one set-based statement, and
+ * returns how many it corrected (0 on a database the workflow kept).  For
+ * data loaded with the triggers off (session_replication_role = replica)
+ * other than a pg_dump of flux, which carries the column; and for the
+ * update to 0.8.0.
+ */
+CREATE FUNCTION flux.recalculer_attributaires() RETURNS bigint
+	LANGUAGE sql
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+	WITH regle AS (
+		SELECT o.id, k.id AS attributaire_id
+		  FROM flux.orientation o
+		  LEFT JOIN (SELECT DISTINCT ON (x.orientation_id) x.orientation_id, x.id
+					   FROM flux.candidature x
+					  WHERE x.decision_caleol IN ('attribution', 'attribution_sous_condition')
+						 OR x.refus_valide_le IS NOT NULL
+					  ORDER BY x.orientation_id, x.date_bail IS NULL, x.rang_caleol NULLS LAST, x.id) k
+			ON k.orientation_id = o.id
+	), corrigees AS (
+		UPDATE flux.orientation o SET attributaire_id = r.attributaire_id
+		  FROM regle r
+		 WHERE o.id = r.id AND o.attributaire_id IS DISTINCT FROM r.attributaire_id
+		RETURNING o.id
+	)
+	SELECT count(*) FROM corrigees
+$$;
+COMMENT ON FUNCTION flux.recalculer_attributaires() IS
+	'Sets flux.orientation.attributaire_id from flux.attributaire''s rule wherever it differs (after a load with the triggers off); returns the orientations corrected';
+
+-- existing orientations: without the workflow's triggers (no step
+-- happens, modifie_le and the history stay as they were)
 ALTER TABLE flux.orientation DISABLE TRIGGER orientation_avant_modification;
 ALTER TABLE flux.orientation DISABLE TRIGGER orientation_historiser_modification;
 ALTER TABLE flux.orientation DISABLE TRIGGER orientation_compter_modification;
-UPDATE flux.orientation o SET attributaire_id = k.id
-  FROM (SELECT DISTINCT ON (x.orientation_id) x.orientation_id, x.id
-		  FROM flux.candidature x
-		 WHERE x.decision_caleol IN ('attribution', 'attribution_sous_condition') OR x.refus_valide_le IS NOT NULL
-		 ORDER BY x.orientation_id, x.date_bail IS NULL, x.rang_caleol NULLS LAST, x.id) k
- WHERE o.id = k.orientation_id;
+SELECT flux.recalculer_attributaires();
 ALTER TABLE flux.orientation ENABLE TRIGGER orientation_avant_modification;
 ALTER TABLE flux.orientation ENABLE TRIGGER orientation_historiser_modification;
 ALTER TABLE flux.orientation ENABLE TRIGGER orientation_compter_modification;
