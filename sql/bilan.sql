@@ -263,19 +263,18 @@ SELECT pg_temp.plan($$SELECT flux.decompte_etapes(propose, attribue, refus_illeg
 SELECT flux.decompte_etapes(propose, attribue, refus_illegitime, bail, qpv, prioritaire, dalo, quartile)
 	   = (SELECT e FROM serie_total) AS combine_egal
   FROM flux.bilan_orientation;
-SELECT 'detaille' AS bilan, count(*) AS differences FROM (
+-- (one statement each: a plan holding the four comparisons at once takes
+-- seconds to start its many parallel workers)
+SELECT count(*) AS differences_detaille FROM (
 	(SELECT * FROM bilan_detaille EXCEPT ALL SELECT * FROM serie_detaille)
-	UNION ALL (SELECT * FROM serie_detaille EXCEPT ALL SELECT * FROM bilan_detaille)) d
-UNION ALL
-SELECT 'reservataire', count(*) FROM (
+	UNION ALL (SELECT * FROM serie_detaille EXCEPT ALL SELECT * FROM bilan_detaille)) d;
+SELECT count(*) AS differences_reservataire FROM (
 	(SELECT * FROM bilan_reservataire EXCEPT ALL SELECT * FROM serie_reservataire)
-	UNION ALL (SELECT * FROM serie_reservataire EXCEPT ALL SELECT * FROM bilan_reservataire)) d
-UNION ALL
-SELECT 'obligations', count(*) FROM (
+	UNION ALL (SELECT * FROM serie_reservataire EXCEPT ALL SELECT * FROM bilan_reservataire)) d;
+SELECT count(*) AS differences_obligations FROM (
 	(SELECT * FROM bilan_obligations EXCEPT ALL SELECT * FROM serie_obligations)
-	UNION ALL (SELECT * FROM serie_obligations EXCEPT ALL SELECT * FROM bilan_obligations)) d
-UNION ALL
-SELECT 'decompte_etapes', count(*) FROM (
+	UNION ALL (SELECT * FROM serie_obligations EXCEPT ALL SELECT * FROM bilan_obligations)) d;
+SELECT count(*) AS differences_decompte FROM (
 	(SELECT bailleur_id, flux.decompte_etapes(propose, attribue, refus_illegitime, bail, qpv, prioritaire, dalo, quartile)
 	   FROM bilan_orientation GROUP BY bailleur_id EXCEPT ALL SELECT * FROM serie_decompte)
 	UNION ALL (SELECT * FROM serie_decompte EXCEPT ALL
