@@ -43,7 +43,9 @@ COMMENT ON FUNCTION flux.attributaire(bigint) IS
  * returns how many it corrected (0 on a database the workflow kept).  For
  * data loaded with the triggers off (session_replication_role = replica)
  * other than a pg_dump of flux, which carries the column; and for the
- * update to 0.8.0.
+ * update to 0.8.0.  It is flux.attributaire's rule (keep the two alike),
+ * written set-based: one pass over the candidates, sorted once, where
+ * calling flux.attributaire per orientation would look each one up.
  */
 CREATE FUNCTION flux.recalculer_attributaires() RETURNS bigint
 	LANGUAGE sql
