@@ -124,8 +124,17 @@ flux_ensure_packages() {
 # --------------------------------------------------------------------------
 # PG_CFLAGS comes from the environment (CI sets -Werror); with_llvm=no skips
 # the LLVM bitcode step that would need clang.
+#
+# Against a throwaway cluster the extension is installed into a staging folder,
+# $FLUX_STAGE (tmp_install/ of the checkout), never into the system's
+# PostgreSQL: the cluster points its extension_destdir there (a setting of
+# Debian's PostgreSQL that is searched first for control files, scripts and
+# '$libdir' modules).  Only against an existing server (PGHOST, PGPORT or
+# PGDATABASE set) does it run a real `make install`, and it says so.
+FLUX_STAGE=$FLUX_ROOT/tmp_install
+
 flux_build_install() {
-	local log jobs
+	local log jobs dest=
 	[[ -x $PG_CONFIG ]] || flux_die "pg_config not found at $PG_CONFIG (is postgresql-server-dev-$FLUX_PG_VERSION installed?)"
 	jobs=$(nproc 2>/dev/null || echo 2)
 	log=$FLUX_TMP/build.log
@@ -136,14 +145,23 @@ flux_build_install() {
 		flux_warn "build failed (make output above)"
 		return 1
 	fi
-	flux_say "installing flux into $("$PG_CONFIG" --sharedir)/extension"
+	if flux_external_db; then
+		flux_say "installing flux into the system's PostgreSQL: $("$PG_CONFIG" --sharedir)/extension (an existing server was given)"
+	else
+		rm -rf "$FLUX_STAGE"
+		dest=$FLUX_STAGE
+		flux_say "installing flux into the staging folder $FLUX_STAGE (the system's PostgreSQL is left alone)"
+	fi
 	if ! make -C "$FLUX_ROOT" install PG_CONFIG="$PG_CONFIG" with_llvm=no \
-		PG_CFLAGS="${PG_CFLAGS:-}" >"$log" 2>&1 </dev/null; then
+		PG_CFLAGS="${PG_CFLAGS:-}" ${dest:+DESTDIR="$dest"} >"$log" 2>&1 </dev/null; then
 		cat "$log" >&2
-		((EUID == 0)) || flux_warn "make install writes into $("$PG_CONFIG" --pkglibdir): run as root (sudo)"
+		[[ -z $dest ]] && ((EUID != 0)) && flux_warn "make install writes into $("$PG_CONFIG" --pkglibdir): run as root (sudo)"
 		flux_warn "install failed (make output above)"
 		return 1
 	fi
+	# the server (user postgres) reads the staging folder
+	[[ -n $dest ]] && chmod -R a+rX "$dest"
+	return 0
 }
 
 # --------------------------------------------------------------------------
@@ -220,6 +238,7 @@ flux_cluster_start() {
 		full_page_writes = off
 		lc_messages = 'C'
 		timezone = 'Europe/Paris'
+		extension_destdir = '$FLUX_STAGE'
 	EOF
 	if ! flux__as_owner "$FLUX_PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" \
 		-w -t 60 start >/dev/null 2>&1 </dev/null; then
