@@ -11,7 +11,19 @@ EXTVERSION   = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" flux.control)
 
 MODULE_big   = flux
 OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
-DATA         = $(sort $(wildcard sql/flux--*.sql))
+
+# The released scripts, in the order of the chain: a database of any earlier
+# version updates through them (ALTER EXTENSION flux UPDATE).
+RELEASED     = sql/flux--0.1.0.sql sql/flux--0.1.0--0.2.0.sql sql/flux--0.2.0--0.3.0.sql \
+               sql/flux--0.3.0--0.4.0.sql sql/flux--0.4.0--0.5.0.sql sql/flux--0.5.0--0.6.0.sql \
+               sql/flux--0.6.0--0.7.0.sql sql/flux--0.7.0--0.8.0.sql
+# The step being written (0.8.0 -> 0.9.0), one file per concern in sql/0.9.0/,
+# in name order; and the install script of the current version: the checks of
+# a fresh install (src/installation.sql), then the whole chain, so that a
+# fresh install is by construction what an update gives.
+UPGRADE      = sql/flux--0.8.0--$(EXTVERSION).sql
+DATA_built   = $(UPGRADE) sql/flux--$(EXTVERSION).sql
+DATA         = $(RELEASED)
 DOCS         =
 
 # pg_regress: install first, one file per concern, uninstall last
@@ -33,6 +45,18 @@ with_llvm    = no
 PG_CONFIG   ?= pg_config
 PGXS        := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+$(UPGRADE): $(sort $(wildcard sql/$(EXTVERSION)/*.sql))
+	cat $^ >$@
+
+# The guard of each released script is dropped (the new one comes first), and
+# so is any character that LATIN1 cannot hold ('…' in comments), so that the
+# script converts to a LATIN1 database.
+sql/flux--$(EXTVERSION).sql: src/installation.sql $(RELEASED) $(UPGRADE)
+	{ printf '%s\n' '\echo Use "CREATE EXTENSION flux" to load this file. \quit'; \
+	  cat src/installation.sql; \
+	  for f in $(RELEASED) $(UPGRADE); do echo; echo "-- ==== $$f"; sed '/^\\echo /d' $$f; done; \
+	} | sed 's/…/.../g' >$@
 
 .PHONY: prove
 prove:
