@@ -27,7 +27,7 @@ DATA         = $(RELEASED)
 DOCS         =
 
 # pg_regress: install first, one file per concern, uninstall last
-REGRESS      = install taux calendrier repartition modele assiette rpls plafonds parts conversion workflow orientation bilan upgrade uninstall
+REGRESS      = install taux calendrier repartition modele assiette rpls plafonds parts conversion workflow orientation bilan securite upgrade uninstall
 REGRESS_OPTS = --encoding=UTF8
 # isolation tests (specs/*.spec): the workflow under concurrent sessions
 ISOLATION    = concurrence

@@ -162,7 +162,11 @@ classer(FunctionCallInfo fcinfo, const ClasserCache *c)
 		for (i = 0; i < (int) N_HORS_CHAMP; i++)
 			if (hc == c->hors_champ[i])
 				return hors_champ_classement[i];
-		elog(ERROR, "unexpected hors_champ value %u", hc);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("flux.classer does not know the hors_champ value \"%s\"",
+						DatumGetCString(DirectFunctionCall1(enum_out, ObjectIdGetDatum(hc)))),
+				 errhint("A label was added to flux.motif_hors_champ; flux classifies only its own labels.")));
 	}
 	if (!PG_ARGISNULL(5))
 	{
@@ -212,7 +216,11 @@ classer(FunctionCallInfo fcinfo, const ClasserCache *c)
 					return CL_ASSIETTE;
 				return k;
 			}
-		elog(ERROR, "unexpected exclusion value %u", ex);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("flux.classer does not know the exclusion value \"%s\"",
+						DatumGetCString(DirectFunctionCall1(enum_out, ObjectIdGetDatum(ex)))),
+				 errhint("A label was added to flux.motif_exclusion; flux classifies only its own labels.")));
 	}
 
 	/* 5. subject to the flux */

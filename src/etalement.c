@@ -35,6 +35,7 @@
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -79,8 +80,11 @@ Entrelacer(const int32 *nombres, int n, int64 total, int32 *out)
 	if (actives <= 1)
 	{
 		for (i = 0; i < n; i++)
+		{
+			CHECK_FOR_INTERRUPTS();
 			for (t = 0; t < nombres[i]; t++)
 				*out++ = i;
+		}
 		pfree(donnes);
 		return;
 	}
@@ -91,6 +95,7 @@ Entrelacer(const int32 *nombres, int n, int64 total, int32 *out)
 	{
 		int			meilleur = -1;
 
+		CHECK_FOR_INTERRUPTS();
 		for (i = 0; i < n; i++)
 		{
 			int128		retard;
@@ -103,8 +108,8 @@ Entrelacer(const int32 *nombres, int n, int64 total, int32 *out)
 				continue;
 			/* earliest deadline (a_i + sigma) / p_i: (d a_i + d - 1) / n_i */
 			if (meilleur < 0
-				|| (int128) (d * donnes[i] + d - 1) * nombres[meilleur]
-				< (int128) (d * donnes[meilleur] + d - 1) * nombres[i])
+				|| ((int128) d * donnes[i] + d - 1) * nombres[meilleur]
+				< ((int128) d * donnes[meilleur] + d - 1) * nombres[i])
 				meilleur = i;
 		}
 		if (meilleur < 0)		/* cannot happen (Tijdeman 1980) */

@@ -38,7 +38,7 @@ BEGIN
 		 OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_default_acl WHERE defaclnamespace OPERATOR(pg_catalog.=) 'flux'::pg_catalog.regnamespace)
 	  INTO objets;
 	IF objets OPERATOR(pg_catalog.>) 0 THEN
-		RAISE EXCEPTION 'schema "flux" already exists and holds % objects', objets
+		RAISE EXCEPTION 'schema "flux" already exists and is not empty (% objects)', objets
 			USING ERRCODE = '42P06',
 				  DETAIL = 'CREATE EXTENSION flux installs into an empty schema only: objects already there would be mistaken for flux''s own.',
 				  HINT = 'Move or drop what the schema holds (\dn+ flux, \df flux.*), or drop the schema, then run CREATE EXTENSION flux again.';

@@ -48,6 +48,7 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -101,8 +102,8 @@ proche(const Etat *e, int i, int h)
 static inline bool
 plus_tot(const Etat *e, int i, int j)
 {
-	int128		di = (int128) (e->d * e->donnes[i] + e->d - 1) * e->dest[j].part;
-	int128		dj = (int128) (e->d * e->donnes[j] + e->d - 1) * e->dest[i].part;
+	int128		di = ((int128) e->d * e->donnes[i] + e->d - 1) * e->dest[j].part;
+	int128		dj = ((int128) e->d * e->donnes[j] + e->d - 1) * e->dest[i].part;
 
 	return di < dj || (di == dj && i < j);
 }
@@ -177,6 +178,7 @@ sur(const Destination *dest, int k, int64 d, int c, int tij, int fenetre)
 		int			x,
 					y;
 
+		CHECK_FOR_INTERRUPTS();
 		ea.pas = eb.pas = s;
 		x = tijdeman(&ea);
 		y = tijdeman(&eb);
@@ -321,9 +323,9 @@ MoteurClasser(const Destination *dest, int k, int *ordre)
 	return decision;
 }
 
-/* deconstruct an array without NULLs (of any dimensions when plat) */
+/* deconstruct a one-dimensional array of the given type without NULLs */
 static int
-tableau_plat(ArrayType *arr, Oid type, const char *nom, Datum **elems, bool plat)
+tableau(ArrayType *arr, Oid type, const char *nom, Datum **elems)
 {
 	int16		typlen;
 	bool		typbyval;
@@ -332,11 +334,16 @@ tableau_plat(ArrayType *arr, Oid type, const char *nom, Datum **elems, bool plat
 	int			n;
 	int			i;
 
-	if (!plat && ARR_NDIM(arr) > 1)
+	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s must be a one-dimensional array", nom),
+				 errmsg("%s must be a one-dimensional array, not %d dimensions", nom, ARR_NDIM(arr)),
 				 errhint("Pass one value per destination.")));
+	if (ARR_ELEMTYPE(arr) != type)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("%s must be an array of %s, not of %s", nom,
+						format_type_be(type), format_type_be(ARR_ELEMTYPE(arr)))));
 	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
 	deconstruct_array(arr, type, typlen, typbyval, typalign, elems, &nulls, &n);
 	for (i = 0; i < n; i++)
@@ -346,12 +353,6 @@ tableau_plat(ArrayType *arr, Oid type, const char *nom, Datum **elems, bool plat
 					 errmsg("%s %d is null", nom, i + 1),
 					 errhint("Pass a value for every destination.")));
 	return n;
-}
-
-static int
-tableau(ArrayType *arr, Oid type, const char *nom, Datum **elems)
-{
-	return tableau_plat(arr, type, nom, elems, false);
 }
 
 /*
@@ -381,7 +382,9 @@ flux_classer_destinations(PG_FUNCTION_ARGS)
 	int			i;
 	static const char *const decisions[] = {"quota", "segment", "priorite"};
 
-	k = tableau(PG_GETARG_ARRAYTYPE_P(0), ARR_ELEMTYPE(PG_GETARG_ARRAYTYPE_P(0)), "share", &parts);
+	/* the declared type of the shares: flux.taux[] */
+	k = tableau(PG_GETARG_ARRAYTYPE_P(0),
+				get_element_type(get_fn_expr_argtype(fcinfo->flinfo, 0)), "share", &parts);
 	if (tableau(PG_GETARG_ARRAYTYPE_P(1), INT8OID, "units given", &donnes) != k ||
 		tableau(PG_GETARG_ARRAYTYPE_P(2), FLOAT8OID, "units due", &dus) != k ||
 		tableau(PG_GETARG_ARRAYTYPE_P(3), FLOAT8OID, "segment retard", &retards) != k ||
@@ -400,6 +403,12 @@ flux_classer_destinations(PG_FUNCTION_ARGS)
 		dest[i].retard = DatumGetFloat8(retards[i]);
 		dest[i].priorite = DatumGetBool(priorites[i]);
 		somme += dest[i].part;
+		if (dest[i].part < 0 || dest[i].part > TAUX_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("share %d is %d hundredths of a percent, outside 0 to %d", i + 1,
+							dest[i].part, TAUX_MAX),
+					 errhint("Pass each share as a flux.taux between 0%% and 100%%.")));
 		if (dest[i].donnes < 0 || !isfinite(DatumGetFloat8(dus[i])) || DatumGetFloat8(dus[i]) < 0
 			|| DatumGetFloat8(dus[i]) > 1e12)
 			ereport(ERROR,
@@ -439,143 +448,175 @@ flux_classer_destinations(PG_FUNCTION_ARGS)
 }
 
 /*
- * flux.simuler_noyau: a year of vacancies through the engine, in memory.
+ * The replay of a year (flux.simuler_noyau), as a kernel on plain arrays.
  *
- *	parts		int4[k]		shares of the conventions, hundredths of a percent
- *	debuts, fins date[k]	their period in force ([debut, fin), fin NULL: open)
- *	couverture	bool[k*nc]	convention i covers commune c (row-major)
- *	etat		bool[k]		the State (its floor outside QPV)
- *	dates		date[n]		the vacancies, in the order they come
- *	segments	int4[n][5]	their segment codes (dimension 1: 0 hors QPV,
- *							1 QPV; dimension 4: the commune's index)
- *	valeurs		int4[5]		how many codes each dimension has
- *
- * Destination k is the bailleur's own share (100 % minus the eligible
- * conventions').  Returns, for each destination (1 .. k + 1) and dimension
- * (0: all; 1 .. 5) and code, the units due (the share of each unit of its
- * territory, summed) and obtained.
+ * MoteurSimulerVerifier checks everything the replay indexes with before
+ * any use: the lengths of the arrays, each share, each dimension's number
+ * of codes, each vacancy's codes against them, the commune code against the
+ * coverage, and that the counters fit in memory.  Every refusal is a user
+ * error (22023 for a value, 2202E for a length, 54000 past a limit).
  */
-PG_FUNCTION_INFO_V1(flux_simuler_noyau);
-Datum
-flux_simuler_noyau(PG_FUNCTION_ARGS)
+static void
+simulation_valeur_invalide(const char *quoi, int rang, int64 valeur, const char *attendu)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Datum	   *e_parts,
-			   *e_debuts,
-			   *e_fins,
-			   *e_couv,
-			   *e_etat,
-			   *e_dates,
-			   *e_segs,
-			   *e_vals;
-	bool	   *n_fins;
-	int			k,
-				nc,
-				n,
-				i,
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s %d is " INT64_FORMAT ", outside %s", quoi, rang, valeur, attendu),
+			 errhint("flux.simuler prepares these arrays; call it rather than flux.simuler_noyau.")));
+}
+
+static void
+simulation_longueur(const char *quoi, int64 longueur, int64 attendue, const char *par)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+			 errmsg("%s has " INT64_FORMAT " elements, not " INT64_FORMAT " (%s)",
+					quoi, longueur, attendue, par),
+			 errhint("flux.simuler prepares these arrays; call it rather than flux.simuler_noyau.")));
+}
+
+/* cells of the counters: dimension 0 has one code, then each dimension's codes */
+static int64
+simulation_cases(const Simulation *s)
+{
+	int64		cases = 1;
+	int			d;
+
+	for (d = 0; d < SIMULATION_DIMENSIONS; d++)
+		cases += s->valeurs[d];
+	return cases;
+}
+
+void
+MoteurSimulerVerifier(const Simulation *s)
+{
+	int64		cases;
+	int			i,
 				v,
-				dim;
-	int			nval[6];
-	int			off[6];
-	int			cases;
+				d;
+	char		borne[64];
+
+	if (s->k < 0 || s->n < 0 || s->nc < 0)
+		elog(ERROR, "flux.simuler_noyau: negative sizes");	/* the caller's lengths */
+	for (d = 0; d < SIMULATION_DIMENSIONS; d++)
+		if (s->valeurs[d] < 1 || s->valeurs[d] > SIMULATION_CODES_MAX)
+		{
+			snprintf(borne, sizeof(borne), "1 to %d", SIMULATION_CODES_MAX);
+			simulation_valeur_invalide("number of codes of dimension", d + 1, s->valeurs[d], borne);
+		}
+	if (s->k > 0 && s->valeurs[SIMULATION_DIMENSION_COMMUNE - 1] != s->nc)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("coverage has %d communes per convention, but dimension %d has %d codes",
+						s->nc, SIMULATION_DIMENSION_COMMUNE, s->valeurs[SIMULATION_DIMENSION_COMMUNE - 1]),
+				 errhint("Pass one coverage flag per convention and commune of the commune dimension.")));
+	for (i = 0; i < s->k; i++)
+		if (s->parts[i] < 0 || s->parts[i] > TAUX_MAX)
+			simulation_valeur_invalide("share", i + 1, s->parts[i], "0 to 10000 hundredths of a percent");
+	for (v = 0; v < s->n; v++)
+		for (d = 0; d < SIMULATION_DIMENSIONS; d++)
+		{
+			int32		code = s->segments[(int64) v * SIMULATION_DIMENSIONS + d];
+
+			if (code < 0 || code >= s->valeurs[d])
+			{
+				snprintf(borne, sizeof(borne), "the codes 0 to %d of dimension %d",
+						 s->valeurs[d] - 1, d + 1);
+				simulation_valeur_invalide("segment code of vacancy", v + 1, code, borne);
+			}
+		}
+	/* the counters: (k + 1) x cases doubles and as many int64 */
+	cases = simulation_cases(s);
+	if ((int64) (s->k + 1) * cases > (int64) (MaxAllocSize / sizeof(double)))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("cannot replay %d conventions over " INT64_FORMAT " segment codes", s->k, cases - 1),
+				 errhint("Replay fewer conventions or communes at a time.")));
+}
+
+void
+MoteurSimuler(const Simulation *s, SimulationSortie sortie, void *arg)
+{
+	const int	k = s->k;
+	int			nval[SIMULATION_DIMENSIONS + 1];
+	int64		off[SIMULATION_DIMENSIONS + 1];
+	int64		cases;
 	int64	   *donnes,
-			   *territoire;
-	int64	   *seg_tous,
+			   *territoire,
+			   *seg_tous,
 			   *seg_dest;
-	double	   *dus,
-			   *dus_seg;
+	double	   *dus_seg;
 	Destination *dest;
 	int		   *idx,
 			   *ordre;
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-	int			nn;
+	int			i,
+				v,
+				dim;
 
-	InitMaterializedSRF(fcinfo, 0);
-
-	k = tableau(PG_GETARG_ARRAYTYPE_P(0), INT4OID, "share", &e_parts);
-	if (tableau(PG_GETARG_ARRAYTYPE_P(1), DATEOID, "start", &e_debuts) != k)
-		elog(ERROR, "flux.simuler_noyau: one start per convention");
-	get_typlenbyvalalign(DATEOID, &typlen, &typbyval, &typalign);
-	deconstruct_array(PG_GETARG_ARRAYTYPE_P(2), DATEOID, typlen, typbyval, typalign, &e_fins, &n_fins, &nn);
-	if (nn != k)
-		elog(ERROR, "flux.simuler_noyau: one end per convention");
-	nc = k > 0 ? tableau(PG_GETARG_ARRAYTYPE_P(3), BOOLOID, "coverage", &e_couv) / k : 0;
-	if (tableau(PG_GETARG_ARRAYTYPE_P(4), BOOLOID, "State", &e_etat) != k)
-		elog(ERROR, "flux.simuler_noyau: one State flag per convention");
-	n = tableau(PG_GETARG_ARRAYTYPE_P(5), DATEOID, "date", &e_dates);
-	if (tableau_plat(PG_GETARG_ARRAYTYPE_P(6), INT4OID, "segment", &e_segs, true) != n * 5 ||
-		tableau(PG_GETARG_ARRAYTYPE_P(7), INT4OID, "values", &e_vals) != 5)
-		elog(ERROR, "flux.simuler_noyau: five segment codes per vacancy");
+	MoteurSimulerVerifier(s);
 
 	/* layout of the segment counters: dimension 0 has one code */
 	nval[0] = 1;
 	off[0] = 0;
-	for (dim = 1; dim <= 5; dim++)
+	for (dim = 1; dim <= SIMULATION_DIMENSIONS; dim++)
 	{
-		nval[dim] = DatumGetInt32(e_vals[dim - 1]);
+		nval[dim] = s->valeurs[dim - 1];
 		off[dim] = off[dim - 1] + nval[dim - 1];
 	}
-	cases = off[5] + nval[5];
+	cases = simulation_cases(s);
 
 	donnes = palloc0(sizeof(int64) * (k + 1));
 	territoire = palloc0(sizeof(int64) * (k + 1));
 	seg_tous = palloc0(sizeof(int64) * cases);
 	seg_dest = palloc0(sizeof(int64) * cases * (k + 1));
-	dus = palloc0(sizeof(double) * (k + 1));
 	dus_seg = palloc0(sizeof(double) * cases * (k + 1));
 	dest = palloc(sizeof(Destination) * (k + 1));
 	idx = palloc(sizeof(int) * (k + 1));
 	ordre = palloc(sizeof(int) * (k + 1));
 
-	for (v = 0; v < n; v++)
+	for (v = 0; v < s->n; v++)
 	{
-		DateADT		date = DatumGetDateADT(e_dates[v]);
-		int			code[6];
+		DateADT		date = s->dates[v];
+		int			code[SIMULATION_DIMENSIONS + 1];
 		int			m = 0;
-		int32		somme = 0;
+		int64		somme = 0;
 		int			choisi;
 
+		CHECK_FOR_INTERRUPTS();
 		code[0] = 0;
-		for (dim = 1; dim <= 5; dim++)
-		{
-			code[dim] = DatumGetInt32(e_segs[v * 5 + dim - 1]);
-			if (code[dim] < 0 || code[dim] >= nval[dim])
-				elog(ERROR, "flux.simuler_noyau: segment code %d out of range", code[dim]);
-		}
+		for (dim = 1; dim <= SIMULATION_DIMENSIONS; dim++)
+			code[dim] = s->segments[(int64) v * SIMULATION_DIMENSIONS + dim - 1];
 		/* the destinations of this vacancy: conventions in force covering it, and the bailleur */
 		for (i = 0; i <= k; i++)
 		{
-			bool		ok;
 			int			d;
 			double		retard = 0;
 			int32		p;
 
 			if (i < k)
 			{
-				ok = DatumGetDateADT(e_debuts[i]) <= date
-					&& (n_fins[i] || date < DatumGetDateADT(e_fins[i]))
-					&& DatumGetBool(e_couv[i * nc + code[4]]);
-				if (!ok)
+				if (!(s->debuts[i] <= date
+					  && (s->fin_ouverte[i] || date < s->fins[i])
+					  && s->couverture[(int64) i * s->nc + code[SIMULATION_DIMENSION_COMMUNE]]))
 					continue;
-				p = DatumGetInt32(e_parts[i]);
+				p = s->parts[i];
 				somme += p;
 			}
 			else
-				p = Max(0, TAUX_MAX - somme);
+				p = (int32) Max(0, TAUX_MAX - somme);
 			dest[m].part = p;
 			dest[m].donnes = donnes[i];
 			dest[m].du = territoire[i];
-			for (d = 1; d <= 5; d++)
+			for (d = 1; d <= SIMULATION_DIMENSIONS; d++)
 				retard += (double) p / TAUX_MAX * (seg_tous[off[d] + code[d]] + 1)
 					- seg_dest[i * cases + off[d] + code[d]];
 			dest[m].retard = retard;
-			dest[m].priorite = i < k && DatumGetBool(e_etat[i]) && code[1] == 0
+			dest[m].priorite = i < k && s->etat[i] && code[1] == 0
 				&& (double) Max(p, 3000) / TAUX_MAX * (seg_tous[off[1]] + 1)
 				- seg_dest[i * cases + off[1]] >= 1;
 			idx[m++] = i;
 		}
+		/* shares above 100 % in all: the engine ranks on their order anyway */
 		(void) MoteurClasser(dest, m, ordre);
 		choisi = idx[ordre[0]];
 
@@ -585,13 +626,12 @@ flux_simuler_noyau(PG_FUNCTION_ARGS)
 			int			j = idx[i];
 			double		p = (double) dest[i].part / TAUX_MAX;
 
-			dus[j] += p;
-			for (dim = 0; dim <= 5; dim++)
+			for (dim = 0; dim <= SIMULATION_DIMENSIONS; dim++)
 				dus_seg[j * cases + off[dim] + code[dim]] += p;
 			territoire[j] += dest[i].part;
 		}
 		donnes[choisi]++;
-		for (dim = 0; dim <= 5; dim++)
+		for (dim = 0; dim <= SIMULATION_DIMENSIONS; dim++)
 		{
 			seg_tous[off[dim] + code[dim]]++;
 			seg_dest[choisi * cases + off[dim] + code[dim]]++;
@@ -599,25 +639,186 @@ flux_simuler_noyau(PG_FUNCTION_ARGS)
 	}
 
 	for (i = 0; i <= k; i++)
-		for (dim = 0; dim <= 5; dim++)
+		for (dim = 0; dim <= SIMULATION_DIMENSIONS; dim++)
 		{
 			int			c;
 
+			CHECK_FOR_INTERRUPTS();
 			for (c = 0; c < nval[dim]; c++)
 			{
-				Datum		valeurs[5];
-				bool		nuls[5] = {false, false, false, false, false};
-				int			cell = i * cases + off[dim] + c;
+				int64		cell = i * cases + off[dim] + c;
 
 				if (dus_seg[cell] == 0 && seg_dest[cell] == 0)
 					continue;
-				valeurs[0] = Int32GetDatum(i + 1);
-				valeurs[1] = Int32GetDatum(dim);
-				valeurs[2] = Int32GetDatum(c);
-				valeurs[3] = Float8GetDatum(dus_seg[cell]);
-				valeurs[4] = Int64GetDatum(seg_dest[cell]);
-				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, valeurs, nuls);
+				sortie(arg, i, dim, c, dus_seg[cell], seg_dest[cell]);
 			}
 		}
+
+	pfree(donnes);
+	pfree(territoire);
+	pfree(seg_tous);
+	pfree(seg_dest);
+	pfree(dus_seg);
+	pfree(dest);
+	pfree(idx);
+	pfree(ordre);
+}
+
+/* the tuplestore of flux.simuler_noyau, one row per cell */
+static void
+simuler_ligne(void *arg, int destination, int dimension, int code, double dus, int64 obtenus)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
+	Datum		valeurs[5];
+	bool		nuls[5] = {false, false, false, false, false};
+
+	valeurs[0] = Int32GetDatum(destination + 1);
+	valeurs[1] = Int32GetDatum(dimension);
+	valeurs[2] = Int32GetDatum(code);
+	valeurs[3] = Float8GetDatum(dus);
+	valeurs[4] = Int64GetDatum(obtenus);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, valeurs, nuls);
+}
+
+/* the elements of a one-dimensional array of a fixed-width by-value type */
+static int
+tableau_valeurs(ArrayType *arr, Oid type, const char *nom, bool nuls_permis,
+				Datum **elems, bool **nuls)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			n;
+	int			i;
+
+	if (ARR_ELEMTYPE(arr) != type)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("%s must be an array of %s, not of %s", nom,
+						format_type_be(type), format_type_be(ARR_ELEMTYPE(arr)))));
+	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
+	deconstruct_array(arr, type, typlen, typbyval, typalign, elems, nuls, &n);
+	if (!nuls_permis)
+		for (i = 0; i < n; i++)
+			if ((*nuls)[i])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("%s %d is null", nom, i + 1),
+						 errhint("flux.simuler prepares these arrays; call it rather than flux.simuler_noyau.")));
+	return n;
+}
+
+/*
+ * flux.simuler_noyau: a year of vacancies through the engine, in memory.
+ *
+ *	parts		int4[k]		shares of the conventions, hundredths of a percent
+ *	debuts, fins date[k]	their period in force ([debut, fin), fin NULL: open)
+ *	couverture	bool[k*nc]	convention i covers commune c (row-major)
+ *	etat		bool[k]		the State (its floor outside QPV)
+ *	dates		date[n]		the vacancies, in the order they come
+ *	segments	int4[n][5]	their segment codes (dimension 1: 0 hors QPV,
+ *							1 QPV; dimension 4: the commune's index)
+ *	valeurs		int4[5]		how many codes each dimension has (the fourth:
+ *							nc, the communes of the coverage)
+ *
+ * Destination k is the bailleur's own share (100 % minus the eligible
+ * conventions').  Returns, for each destination (1 .. k + 1) and dimension
+ * (0: all; 1 .. 5) and code, the units due (the share of each unit of its
+ * territory, summed) and obtained.  Every array is checked before use.
+ */
+PG_FUNCTION_INFO_V1(flux_simuler_noyau);
+Datum
+flux_simuler_noyau(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ArrayType  *a_segments = PG_GETARG_ARRAYTYPE_P(6);
+	Datum	   *e;
+	bool	   *nuls;
+	Simulation	s;
+	int32	   *parts,
+			   *segments;
+	DateADT    *debuts,
+			   *fins,
+			   *dates;
+	bool	   *fin_ouverte,
+			   *couverture,
+			   *etat;
+	int			ncouv,
+				nsegs,
+				n,
+				i;
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	s.k = tableau_valeurs(PG_GETARG_ARRAYTYPE_P(0), INT4OID, "share", false, &e, &nuls);
+	parts = palloc(sizeof(int32) * Max(s.k, 1));
+	for (i = 0; i < s.k; i++)
+		parts[i] = DatumGetInt32(e[i]);
+
+	if ((n = tableau_valeurs(PG_GETARG_ARRAYTYPE_P(1), DATEOID, "start", false, &e, &nuls)) != s.k)
+		simulation_longueur("starts", n, s.k, "one per share");
+	debuts = palloc(sizeof(DateADT) * Max(s.k, 1));
+	for (i = 0; i < s.k; i++)
+		debuts[i] = DatumGetDateADT(e[i]);
+
+	if ((n = tableau_valeurs(PG_GETARG_ARRAYTYPE_P(2), DATEOID, "end", true, &e, &nuls)) != s.k)
+		simulation_longueur("ends", n, s.k, "one per share, NULL when open");
+	fins = palloc(sizeof(DateADT) * Max(s.k, 1));
+	fin_ouverte = palloc(sizeof(bool) * Max(s.k, 1));
+	for (i = 0; i < s.k; i++)
+	{
+		fin_ouverte[i] = nuls[i];
+		fins[i] = nuls[i] ? 0 : DatumGetDateADT(e[i]);
+	}
+
+	ncouv = tableau_valeurs(PG_GETARG_ARRAYTYPE_P(3), BOOLOID, "coverage", false, &e, &nuls);
+	s.nc = s.k > 0 ? ncouv / s.k : 0;
+	if ((int64) s.nc * s.k != ncouv)
+		simulation_longueur("coverage", ncouv, (int64) s.k * (s.nc + 1), "one per share and commune");
+	couverture = palloc(sizeof(bool) * Max(ncouv, 1));
+	for (i = 0; i < ncouv; i++)
+		couverture[i] = DatumGetBool(e[i]);
+
+	if ((n = tableau_valeurs(PG_GETARG_ARRAYTYPE_P(4), BOOLOID, "State flag", false, &e, &nuls)) != s.k)
+		simulation_longueur("State flags", n, s.k, "one per share");
+	etat = palloc(sizeof(bool) * Max(s.k, 1));
+	for (i = 0; i < s.k; i++)
+		etat[i] = DatumGetBool(e[i]);
+
+	s.n = tableau_valeurs(PG_GETARG_ARRAYTYPE_P(5), DATEOID, "date", false, &e, &nuls);
+	dates = palloc(sizeof(DateADT) * Max(s.n, 1));
+	for (i = 0; i < s.n; i++)
+		dates[i] = DatumGetDateADT(e[i]);
+
+	/* segments: n rows of five codes ('{}' when there is no vacancy) */
+	if (ARR_NDIM(a_segments) != 0 &&
+		(ARR_NDIM(a_segments) != 2 || ARR_DIMS(a_segments)[1] != SIMULATION_DIMENSIONS))
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("segments must be a two-dimensional array of %d codes per vacancy",
+						SIMULATION_DIMENSIONS),
+				 errhint("flux.simuler prepares these arrays; call it rather than flux.simuler_noyau.")));
+	nsegs = tableau_valeurs(a_segments, INT4OID, "segment code", false, &e, &nuls);
+	if (nsegs != (int64) s.n * SIMULATION_DIMENSIONS)
+		simulation_longueur("segments", nsegs, (int64) s.n * SIMULATION_DIMENSIONS, "five per vacancy");
+	segments = palloc(sizeof(int32) * Max(nsegs, 1));
+	for (i = 0; i < nsegs; i++)
+		segments[i] = DatumGetInt32(e[i]);
+
+	if ((n = tableau_valeurs(PG_GETARG_ARRAYTYPE_P(7), INT4OID, "number of codes", false, &e, &nuls))
+		!= SIMULATION_DIMENSIONS)
+		simulation_longueur("numbers of codes", n, SIMULATION_DIMENSIONS, "one per dimension");
+	for (i = 0; i < SIMULATION_DIMENSIONS; i++)
+		s.valeurs[i] = DatumGetInt32(e[i]);
+
+	s.parts = parts;
+	s.debuts = debuts;
+	s.fins = fins;
+	s.fin_ouverte = fin_ouverte;
+	s.couverture = couverture;
+	s.etat = etat;
+	s.dates = dates;
+	s.segments = segments;
+	MoteurSimuler(&s, simuler_ligne, rsinfo);
 	return (Datum) 0;
 }

@@ -10,6 +10,8 @@
 
 #include "postgres.h"
 
+#include "utils/date.h"
+
 /* one destination of a vacancy: a convention, or the bailleur's own share */
 typedef struct Destination
 {
@@ -36,5 +38,43 @@ typedef enum Decision
  * recommendation first.  Returns what decided the first rank.
  */
 extern Decision MoteurClasser(const Destination *d, int k, int *ordre);
+
+/* the five segment dimensions of a vacancy (docs/orientation.md) */
+#define SIMULATION_DIMENSIONS 5
+/* the commune dimension: its code indexes the coverage */
+#define SIMULATION_DIMENSION_COMMUNE 4
+/* codes of one dimension at most (France has about 35 000 communes) */
+#define SIMULATION_CODES_MAX 1000000
+
+/*
+ * A year of vacancies to replay through the engine (flux.simuler_noyau):
+ * plain C arrays, checked by MoteurSimulerVerifier before any use.
+ */
+typedef struct Simulation
+{
+	int			k;				/* conventions */
+	int			nc;				/* communes of the coverage */
+	int			n;				/* vacancies */
+	const int32 *parts;			/* [k] shares, hundredths of a percent */
+	const DateADT *debuts;		/* [k] in force from */
+	const DateADT *fins;		/* [k] until (excluded), unless fin_ouverte */
+	const bool *fin_ouverte;	/* [k] no end */
+	const bool *couverture;		/* [k * nc] convention i covers commune c */
+	const bool *etat;			/* [k] the State (its floor outside QPV) */
+	const DateADT *dates;		/* [n] the vacancies, in the order they come */
+	const int32 *segments;		/* [n * 5] their codes, dimension by dimension */
+	int32		valeurs[SIMULATION_DIMENSIONS];	/* codes of each dimension */
+} Simulation;
+
+/* one cell of the result: destination (0 .. k, k the bailleur), dimension
+ * (0: all, 1 .. 5), code, units due and obtained */
+typedef void (*SimulationSortie) (void *arg, int destination, int dimension,
+								  int code, double dus, int64 obtenus);
+
+/* refuse (ereport ERROR) a simulation whose arrays do not fit together */
+extern void MoteurSimulerVerifier(const Simulation *s);
+
+/* replay: checks s, then reports every non-empty cell to sortie */
+extern void MoteurSimuler(const Simulation *s, SimulationSortie sortie, void *arg);
 
 #endif							/* FLUX_MOTEUR_H */

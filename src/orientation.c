@@ -29,6 +29,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_enum.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -36,6 +37,7 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/hsearch.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
@@ -94,6 +96,7 @@ typedef struct ConventionLue
 /* per statement: the columns, the enum labels, the conventions read */
 typedef struct Estampille
 {
+	Oid			relation;		/* flux.orientation, checked on every call */
 	int			att_vacance,
 				att_convention,
 				att_hors_flux,
@@ -118,41 +121,93 @@ static const char *const stamps_noms[5] = {
 static SPIPlanPtr plan_convention = NULL;
 static SPIPlanPtr plan_departement = NULL;
 
+/* the column nom of flux.orientation, of type type */
 static int
-colonne(TupleDesc desc, const char *nom)
+colonne(TupleDesc desc, const char *nom, Oid type)
 {
 	int			att = SPI_fnumber(desc, nom);
 
 	if (att <= 0)
-		elog(ERROR, "flux.orientation has no column \"%s\"", nom);
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("flux.orientation has no column \"%s\"", nom),
+				 errhint("The table was altered; ALTER EXTENSION flux UPDATE, or restore it as flux defines it.")));
+	if (TupleDescAttr(desc, att - 1)->atttypid != type)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("column \"%s\" of flux.orientation is of type %s, not %s", nom,
+						format_type_be(TupleDescAttr(desc, att - 1)->atttypid), format_type_be(type)),
+				 errhint("The table was altered; ALTER EXTENSION flux UPDATE, or restore it as flux defines it.")));
 	return att;
+}
+
+/* a type of schema flux, by name */
+static Oid
+type_flux(const char *nom)
+{
+	Oid			type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum(nom),
+									   ObjectIdGetDatum(get_namespace_oid("flux", false)));
+
+	if (!OidIsValid(type))
+		elog(ERROR, "type flux.%s does not exist", nom);
+	return type;
+}
+
+/* the trigger fires on flux.orientation, and on nothing else */
+static Oid
+relation_orientation(void)
+{
+	Oid			nsp = get_namespace_oid("flux", true);
+
+	return OidIsValid(nsp) ? get_relname_relid("orientation", nsp) : InvalidOid;
+}
+
+static void
+verifier_relation(Relation rel, Oid attendue)
+{
+	if (!OidIsValid(attendue) || RelationGetRelid(rel) != attendue)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("flux.orientation_estampiller fired on table \"%s.%s\", not on flux.orientation",
+						get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel)),
+				 errhint("It is the insertion trigger of flux.orientation only; drop the trigger from \"%s\".",
+						 RelationGetRelationName(rel))));
 }
 
 
 static Estampille *
-estampille(FunctionCallInfo fcinfo, TupleDesc desc)
+estampille(FunctionCallInfo fcinfo, Relation rel)
 {
 	Estampille *e = (Estampille *) fcinfo->flinfo->fn_extra;
+	TupleDesc	desc = RelationGetDescr(rel);
 	HASHCTL		ctl;
 	Oid			etat_type;
 	int			i;
 
 	if (e != NULL)
+	{
+		verifier_relation(rel, e->relation);
 		return e;
+	}
+	/* the relation and every column read or written, before any use */
+	verifier_relation(rel, relation_orientation());
+	etat_type = type_flux("etat_orientation");
 	e = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(Estampille));
-	e->att_vacance = colonne(desc, "vacance_id");
-	e->att_convention = colonne(desc, "convention_id");
-	e->att_hors_flux = colonne(desc, "hors_flux");
-	e->att_etat = colonne(desc, "etat");
-	e->att_date = colonne(desc, "date_orientation");
-	e->att_zone = colonne(desc, "zone");
-	e->att_echeance_reponse = colonne(desc, "echeance_reponse");
-	e->att_date_reponse = colonne(desc, "date_reponse");
-	e->att_prolongation = colonne(desc, "prolongation_jo");
+	e->relation = RelationGetRelid(rel);
+	e->att_vacance = colonne(desc, "vacance_id", INT8OID);
+	e->att_convention = colonne(desc, "convention_id", INT8OID);
+	e->att_hors_flux = colonne(desc, "hors_flux", type_flux("motif_hors_flux"));
+	e->att_etat = colonne(desc, "etat", etat_type);
+	e->att_date = colonne(desc, "date_orientation", DATEOID);
+	e->att_zone = colonne(desc, "zone", TEXTOID);
+	e->att_echeance_reponse = colonne(desc, "echeance_reponse", DATEOID);
+	e->att_date_reponse = colonne(desc, "date_reponse", DATEOID);
+	e->att_prolongation = colonne(desc, "prolongation_jo", INT4OID);
 	for (i = 0; i < 5; i++)
-		e->att_stamps[i] = colonne(desc, stamps_noms[i]);
-	e->att_attributaire = Max(SPI_fnumber(desc, "attributaire_id"), 0);
-	etat_type = TupleDescAttr(desc, e->att_etat - 1)->atttypid;
+		e->att_stamps[i] = colonne(desc, stamps_noms[i], i == 4 ? TEXTOID : DATEOID);
+	/* since 0.8.0: a table of an earlier version's SQL has none */
+	e->att_attributaire = SPI_fnumber(desc, "attributaire_id") > 0
+		? colonne(desc, "attributaire_id", INT8OID) : 0;
 	e->proposee = EnumLabelOid(etat_type, "proposee");
 	e->acceptee = EnumLabelOid(etat_type, "acceptee");
 
@@ -197,8 +252,9 @@ convention_lue(Estampille *e, int64 id)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute_plan(preparer(&plan_convention,
-								  "SELECT mode::text = 'deleguee', delai_reponse_jo, departement"
-								  "  FROM flux.convention WHERE id = $1"),
+								  "SELECT c.mode::pg_catalog.text OPERATOR(pg_catalog.=) 'deleguee',"
+								  "       c.delai_reponse_jo, c.departement"
+								  "  FROM flux.convention c WHERE c.id OPERATOR(pg_catalog.=) $1"),
 						 arg, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan failed on flux.convention");
 	if (SPI_processed == 1)
@@ -228,7 +284,8 @@ zone_du_logement(int64 vacance, CalendrierZone *zone)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute_plan(preparer(&plan_departement,
 								  "SELECT l.departement FROM flux.vacance v"
-								  "  JOIN flux.logement l ON l.id = v.logement_id WHERE v.id = $1"),
+								  "  JOIN flux.logement l ON l.id OPERATOR(pg_catalog.=) v.logement_id"
+								  " WHERE v.id OPERATOR(pg_catalog.=) $1"),
 						 arg, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan failed on flux.vacance");
 	if (SPI_processed == 1)
@@ -259,10 +316,13 @@ flux_orientation_estampiller(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || !TRIGGER_FIRED_BY_INSERT(td->tg_event))
-		elog(ERROR, "flux.orientation_estampiller must fire BEFORE INSERT FOR EACH ROW");
-	desc = td->tg_relation->rd_att;
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("flux.orientation_estampiller must fire BEFORE INSERT FOR EACH ROW"),
+				 errhint("It is the insertion trigger of flux.orientation only.")));
+	e = estampille(fcinfo, td->tg_relation);
+	desc = RelationGetDescr(td->tg_relation);
 	tuple = td->tg_trigtuple;
-	e = estampille(fcinfo, desc);
 
 	if (DatumGetObjectId(SPI_getbinval(tuple, desc, e->att_etat, &isnull)) != e->proposee || isnull)
 		ereport(ERROR,
