@@ -61,3 +61,10 @@ sql/flux--$(EXTVERSION).sql: src/installation.sql $(RELEASED) $(UPGRADE)
 .PHONY: prove
 prove:
 	pg_prove --ext .sql -r test/
+
+# libFuzzer harnesses of the C kernels (fuzz/README.md): builds them in
+# fuzz/out/ with clang-14 and runs each FUZZ_SECONDS (default 30); fails on
+# any finding.  Separate from the PGXS build above.
+.PHONY: fuzz
+fuzz:
+	$(MAKE) -C fuzz PG_CONFIG=$(PG_CONFIG) run

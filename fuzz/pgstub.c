@@ -694,3 +694,21 @@ HeapTupleHeaderGetDatum(HeapTupleHeader tuple)
 {
 	NEVER();
 }
+
+Oid
+get_fn_expr_argtype(FmgrInfo *flinfo, int argnum)
+{
+	NEVER();
+}
+
+Oid
+get_element_type(Oid typid)
+{
+	NEVER();
+}
+
+char *
+format_type_be(Oid type_oid)
+{
+	NEVER();
+}

@@ -23,7 +23,7 @@ runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 stats=$(grep -E '^#[0-9]+' "$log" | tail -1 | grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' )
 corpus=$(ls "$out/corpus/$target" "corpus/$target" 2>/dev/null | grep -vc ':$')
 if [ $rc -eq 0 ]; then
-    printf '%-18s ok     %10s runs in %ss  %s (%s inputs)\n' "$target" "${runs:-?}" "$seconds" "${stats:-cov: ?}" "$corpus"
+    printf '%-18s ok     %10s runs in %ss  %s (%s corpus files)\n' "$target" "${runs:-?}" "$seconds" "${stats:-cov: ?}" "$corpus"
     exit 0
 fi
 artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
