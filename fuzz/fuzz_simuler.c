@@ -278,7 +278,7 @@ rejouer(FuzzInput *in)
 	}
 }
 
-/* the verifier's memory limit: (k + 1) x cells <= MaxAllocSize / 8, else 54000 */
+/* the verifier's memory limit: (k + 1) x cells <= SIMULATION_CELLULES_MAX, else 54000 */
 static void
 limite(FuzzInput *in)
 {
@@ -288,7 +288,7 @@ limite(FuzzInput *in)
 	bool		drapeaux[64] = {0};
 	int32		segments[DIMS] = {0};
 	int64		cases = 1;
-	int64		limite_cases = (int64) (MaxAllocSize / sizeof(double));
+	int64		limite_cases = SIMULATION_CELLULES_MAX;
 	volatile bool erreur = false;
 	int			d;
 

@@ -527,7 +527,7 @@ MoteurSimulerVerifier(const Simulation *s)
 		}
 	/* the counters: (k + 1) x cases doubles and as many int64 */
 	cases = simulation_cases(s);
-	if ((int64) (s->k + 1) * cases > (int64) (MaxAllocSize / sizeof(double)))
+	if ((int64) (s->k + 1) * cases > SIMULATION_CELLULES_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("cannot replay %d conventions over " INT64_FORMAT " segment codes", s->k, cases - 1),

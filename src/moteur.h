@@ -45,6 +45,8 @@ extern Decision MoteurClasser(const Destination *d, int k, int *ordre);
 #define SIMULATION_DIMENSION_COMMUNE 4
 /* codes of one dimension at most (France has about 35 000 communes) */
 #define SIMULATION_CODES_MAX 1000000
+/* cells of the counters (destinations x codes): 32 Mi cells, 512 MB in all */
+#define SIMULATION_CELLULES_MAX (INT64CONST(32) * 1024 * 1024)
 
 /*
  * A year of vacancies to replay through the engine (flux.simuler_noyau):
