@@ -44,7 +44,7 @@
 # this test in a throwaway cluster reading the copy, and checks it fails and
 # names that function.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 n=0
@@ -215,7 +215,8 @@ for v in "${etapes[@]}"; do
 	fi
 	# the tables this step creates: their rows as the step left them
 	empreintes $DONNEES | sed "s/^/$v\t/" >"$tmp/vues"
-	awk -F'\t' 'NR == FNR { vu[$2] = 1; next } !($2 in vu)' "$tmp/premieres" "$tmp/vues" >>"$tmp/premieres"
+	awk -F'\t' 'NR == FNR { vu[$2] = 1; next } !($2 in vu)' "$tmp/premieres" "$tmp/vues" >"$tmp/nouvelles"
+	cat "$tmp/nouvelles" >>"$tmp/premieres"
 	# the bilans, in the first version that has them
 	if [[ -z $bilans_version ]] &&
 		[[ $(q -d $DONNEES -c "SELECT count(*) FROM pg_class WHERE relnamespace = 'flux'::regnamespace AND relkind = 'v' AND relname LIKE 'bilan%'") -gt 0 ]]; then
