@@ -154,7 +154,7 @@ explorer() {
 
 rapport() {
 	local r=$FZ_SORTIE/rapport.txt fichiers
-	fichiers=$(cd src && ls ./*.c | sed 's|^\./||' | paste -sd'|')
+	fichiers=$(cd src && printf '%s\n' *.c | paste -sd'|')
 	# one line per call: id, function, outcome, location, ms, hint
 	awk -F'\t' -v fichiers="$fichiers" -v appels="$FZ_SORTIE/appels.tsv.in" '
 		BEGIN { while ((getline l < appels) > 0) { split(l, a, "\t"); fn[a[1]] = a[2] } }
