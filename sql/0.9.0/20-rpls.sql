@@ -200,6 +200,7 @@ DECLARE
 	entete text;
 	entete_numero bigint;
 	entete_probleme text;
+	bom text := '';
 	cols text[];
 	manquantes text[];
 	ncols integer;
@@ -244,8 +245,13 @@ BEGIN
 				  HINT = 'Give the encoding of the file to flux.deposer_rpls (UTF8, WIN1252...), then load again; the staged lines are kept until then.';
 	END IF;
 
-	-- the header: RPLS names, any order, case and a UTF-8 BOM ignored
-	cols := ARRAY(SELECT upper(btrim(c, E' \t\r"\ufeff')) FROM unnest(string_to_array(entete, ';')) c);
+	-- the header: RPLS names, any order, case and a UTF-8 BOM ignored (a
+	-- BOM staged by \copy; written chr(65279), which only a UTF-8 database
+	-- has: the literal E'\ufeff' of 0.8.0 failed every load in LATIN1)
+	IF getdatabaseencoding() = 'UTF8' THEN
+		bom := chr(65279);
+	END IF;
+	cols := ARRAY(SELECT upper(btrim(c, E' \t\r"' || bom)) FROM unnest(string_to_array(entete, ';')) c);
 	ncols := cardinality(cols);
 	manquantes := ARRAY(SELECT c FROM unnest(ARRAY['IDENT_INT', 'DEPCOM', 'QPV', 'TYPECONST', 'NBPIECE', 'FINAN', 'CONV']) c
 						 WHERE c <> ALL (cols));
