@@ -8,9 +8,13 @@
 # Needs a database reachable through the PG* variables where flux can be
 # created, e.g. `pg_virtualenv -v 15 bench/rpls/run.sh`.
 #   UNITS=100000 bench/rpls/run.sh
+#   STAGE=octets bench/rpls/run.sh      stage with \lo_import + flux.deposer_rpls (0.9.0)
+#   VERSION=0.8.0 bench/rpls/run.sh     an earlier version, to compare
 set -euo pipefail
 cd "$(dirname "$0")"
 UNITS=${UNITS:-100000}
+STAGE=${STAGE:-copy}
+VERSION=${VERSION:-}
 psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 file=$(mktemp --suffix=.csv)
 trap 'rm -f "$file"' EXIT
@@ -41,25 +45,33 @@ awk -v n="$UNITS" 'BEGIN {
 	}
 }' >"$file"
 
-psql -c "SET client_min_messages = warning" -c "DROP EXTENSION IF EXISTS flux CASCADE" -c "CREATE EXTENSION flux" >/dev/null
+psql -c "SET client_min_messages = warning" -c "DROP EXTENSION IF EXISTS flux CASCADE" \
+	-c "CREATE EXTENSION flux${VERSION:+ VERSION '$VERSION'}" >/dev/null
 psql -c "INSERT INTO flux.bailleur (id, siren, nom, famille) VALUES (1, '552046484', 'Bailleur bench', 'oph')" >/dev/null
 
 load() {
 	# staging and loading must share one session: one psql, \timing on
-	psql -c "SET client_min_messages = warning" -c "\\timing on" \
-		-c "\\copy flux.rpls_ligne (texte) FROM '$file' WITH (FORMAT csv, DELIMITER E'\\x1f', QUOTE E'\\x1e')" \
-		-c "SELECT * FROM flux.charger_rpls(1, 2025)" |
-		awk -v n="$UNITS" '
+	local stage
+	if [[ $STAGE == octets ]]; then
+		# the file's bytes, read by psql, staged line by line by flux
+		stage="\\lo_import '$file'
+SELECT flux.deposer_rpls(lo_get(:LASTOID)) + 0 * lo_unlink(:LASTOID) \\g /dev/null"
+	else
+		stage="\\copy flux.rpls_ligne (texte) FROM '$file' WITH (FORMAT csv, DELIMITER E'\\x1f', QUOTE E'\\x1e')"
+	fi
+	printf '%s\n' "SET client_min_messages = warning;" "\\timing on" "$stage" "SELECT * FROM flux.charger_rpls(1, 2025);" |
+		psql |
+		awk -v n="$UNITS" -v stage="$STAGE" '
 			/^Time:/ { t[++k] = $2 }
 			/^ *[0-9]+ \| / { r = $0 }
 			END {
 				print "  lues | inserees | mises_a_jour | inchangees | rejetees"
 				print " " r
-				printf "  \\copy %.0f ms, charger_rpls %.0f ms (%.0f lines/s), %.1f s in all\n",
-					t[1], t[2], n / t[2] * 1000, (t[1] + t[2]) / 1000
+				printf "  staging (%s) %.0f ms, charger_rpls %.0f ms (%.0f lines/s), %.1f s in all\n",
+					stage, t[k - 1], t[k], n / t[k] * 1000, (t[k - 1] + t[k]) / 1000
 			}'
 }
-echo "file: $UNITS units, $(wc -l <"$file") lines with the header"
+echo "file: $UNITS units, $(wc -l <"$file") lines with the header, staged by $STAGE, flux ${VERSION:-default version}"
 echo "first load:"; load
 echo "reload of the same file (idempotent):"; load
 
