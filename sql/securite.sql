@@ -101,7 +101,7 @@ SELECT p.oid::regprocedure AS revoque_de_public
   FROM pg_proc p
  WHERE p.pronamespace = 'flux'::regnamespace
    AND NOT has_function_privilege('regress_flux_hostile', p.oid, 'EXECUTE')
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 SELECT count(*) AS triggers_executables_par_public
   FROM pg_proc p
  WHERE p.pronamespace = 'flux'::regnamespace AND p.prorettype = 'trigger'::regtype
