@@ -153,7 +153,7 @@ BEGIN
 			USING ERRCODE = 'serialization_failure',
 				  DETAIL = format('Under %s, a step on an orientation (a designation, a lease) waits for every other step on it, and fails when that one committed a change its snapshot does not see.',
 								  upper(current_setting('transaction_isolation'))),
-				  HINT = 'Retry the transaction: it will see the other change (and, for a lease, be refused if the unit is let).';
+				  HINT = 'Retry the transaction: it then reads the committed change (a second lease is refused, a designation counted with the others).';
 	END;
 	RETURN o;
 END
