@@ -15,10 +15,11 @@
 --  3. The counters of flux.compteur_orientation are written in the order of
 --     their key, in one pass per statement: statements orienting distinct
 --     units wait for each other on a shared counter but never deadlock.
---  4. The history's origine is no session setting: 'echeance' is given to a
---     change only when the call stack shows it was made by a statement of
---     flux.appliquer_echeances itself (flux.origine_du_contexte), and a row
---     inserted by hand with that origine is refused.
+--  4. The history's origine is no session setting: flux.appliquer_echeances
+--     is C (src/echeance.c) and raises a flag in the backend's memory while
+--     the sweep's statements (flux.balayer_echeances) run; the triggers read
+--     it (flux.origine_courante), and a row inserted by hand with origine
+--     'echeance' is refused.
 -- ---------------------------------------------------------------------------
 
 -- 1. One lease per orientation, one leased orientation per vacancy.  A
@@ -398,81 +399,23 @@ $$;
 
 -- 4. The history's origine.  A session can set any custom setting, so
 -- flux.origine (0.5.0 to 0.8.0) let any change be labelled the sweep's.  Now
--- the triggers ignore it and read their call stack (GET DIAGNOSTICS ...
--- PG_CONTEXT), which a session cannot write: 'echeance' when the statement
--- that fired them is, text for text, one of the sweep's own statements, run
--- by flux.appliquer_echeances itself, and nothing but flux's triggers came in
--- between.  Why it cannot be forged:
---  - the sweep's frame reads "PL/pgSQL function flux.appliquer_echeances(...)":
---    the sweep's search_path leaves flux out, so PostgreSQL prints its name
---    qualified, and only a function in schema flux prints that;
---  - the text before that frame must be flux's own frames and statements,
---    compared whole with the source of the functions (pg_proc.prosrc); a
---    statement of a session embedding a false frame (a newline in a string
---    or an identifier) differs from them, and could not end a flux statement
---    and stay valid SQL (each ends where a quoted identifier is a syntax
---    error: "AS echeance", a WHERE condition, VALUES (...)).
-CREATE FUNCTION flux.origine_du_contexte(contexte text) RETURNS text
-	LANGUAGE plpgsql STABLE PARALLEL SAFE
-	SET search_path = pg_catalog, flux, pg_temp
-AS $$
-DECLARE
-	balai constant text := E'"\nPL/pgSQL function flux.appliquer_echeances(timestamp with time zone) line ';
-	p integer := strpos(contexte, balai);
-	reste text;
-	fin integer;
-	texte text;
-	cadre text[];
-BEGIN
-	IF p = 0 THEN
-		RETURN 'utilisateur';
-	END IF;
-	-- the frames above the sweep's, less the first (the trigger's own)
-	reste := left(contexte, p);
-	IF strpos(reste, E'\n') = 0 THEN
-		RETURN 'utilisateur';
-	END IF;
-	reste := substr(reste, strpos(reste, E'\n') + 1);
-	LOOP
-		IF left(reste, 15) <> 'SQL statement "' THEN
-			RETURN 'utilisateur';
-		END IF;
-		fin := strpos(reste, E'"\nPL/pgSQL function ');
-		IF fin = 0 THEN
-			-- the last statement: one of the sweep's, whole
-			texte := substr(reste, 16, length(reste) - 16);
-			RETURN CASE WHEN texte <> '' AND strpos((SELECT prosrc FROM pg_proc
-													  WHERE oid = 'flux.appliquer_echeances(timestamptz)'::regprocedure),
-													 E'RETURN QUERY\n\t' || texte || ';') > 0
-						THEN 'echeance' ELSE 'utilisateur' END;
-		END IF;
-		-- a statement of a flux trigger, and that trigger's frame
-		texte := substr(reste, 16, fin - 16);
-		reste := substr(reste, fin + 2);
-		cadre := regexp_match(split_part(reste, E'\n', 1),
-							  '^PL/pgSQL function (orientation_historiser|candidature_apres)\(\) line [0-9]+ at SQL statement$');
-		IF cadre IS NULL OR texte = '' OR strpos((SELECT prosrc FROM pg_proc
-												   WHERE oid = ('flux.' || cadre[1] || '()')::regprocedure),
-												  texte || ';') = 0 THEN
-			RETURN 'utilisateur';
-		END IF;
-		reste := substr(reste, strpos(reste, E'\n') + 1);
-	END LOOP;
-END
-$$;
-COMMENT ON FUNCTION flux.origine_du_contexte(text) IS
-	'The history''s origine of a change from the call stack of the trigger recording it (GET DIAGNOSTICS PG_CONTEXT): echeance when made by a statement of flux.appliquer_echeances, else utilisateur';
+-- the triggers ignore it and ask flux.origine_courante(), which reads a flag
+-- of the backend that only the C function flux.appliquer_echeances raises,
+-- around the sweep's own statements (src/echeance.c).
+CREATE FUNCTION flux.origine_courante() RETURNS text
+	AS 'MODULE_PATHNAME', 'flux_origine_courante'
+	LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION flux.origine_courante() IS
+	'The history''s origine of the change being made: echeance while flux.appliquer_echeances runs in this session, else utilisateur';
 
 CREATE OR REPLACE FUNCTION flux.orientation_historiser() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, flux, pg_temp
 AS $$
 DECLARE
-	contexte text;
 	origine text;
 BEGIN
-	GET DIAGNOSTICS contexte = PG_CONTEXT;
-	origine := flux.origine_du_contexte(contexte);
+	origine := flux.origine_courante();
 	IF TG_OP = 'INSERT' THEN
 		INSERT INTO flux.orientation_historique (orientation_id, de, vers, origine, motif)
 		SELECT n.id, NULL, n.etat::text, origine, n.motif
@@ -493,11 +436,9 @@ CREATE OR REPLACE FUNCTION flux.candidature_apres() RETURNS trigger
 AS $$
 DECLARE
 	etape text;
-	contexte text;
 	origine text;
 BEGIN
-	GET DIAGNOSTICS contexte = PG_CONTEXT;
-	origine := flux.origine_du_contexte(contexte);
+	origine := flux.origine_courante();
 	IF TG_OP = 'INSERT' THEN
 		INSERT INTO flux.orientation_historique (orientation_id, candidature_id, de, vers, origine, motif)
 		VALUES (NEW.orientation_id, NEW.id, NULL, 'candidat_designe', origine,
@@ -555,13 +496,14 @@ BEGIN
 END
 $$;
 
--- The sweep: no setting any more; its search_path leaves flux out (every
--- name in it is qualified) so that its frame in a call stack names it
--- flux.appliquer_echeances, and each statement ends with "AS echeance".
-CREATE OR REPLACE FUNCTION flux.appliquer_echeances(a_la_date timestamptz DEFAULT now())
+-- The sweep: its statements are flux.balayer_echeances (PL/pgSQL, as in
+-- 0.5.0 to 0.8.0 but without the setting), run by the C function
+-- flux.appliquer_echeances with the sweep's flag raised.
+DROP FUNCTION flux.appliquer_echeances(timestamptz);
+CREATE FUNCTION flux.balayer_echeances(a_la_date timestamptz DEFAULT now())
 	RETURNS TABLE (orientation_id bigint, candidature_id bigint, de text, vers text, echeance date)
 	LANGUAGE plpgsql
-	SET search_path = pg_catalog, pg_temp
+	SET search_path = pg_catalog, flux, pg_temp
 AS $$
 DECLARE
 	jour date := a_la_date::date;
@@ -619,6 +561,16 @@ BEGIN
 	RETURNING k.orientation_id, k.id, 'proposition'::text, 'reponse_sans_reponse'::text, k.echeance_reponse_menage AS echeance;
 END
 $$;
+COMMENT ON FUNCTION flux.balayer_echeances(timestamptz) IS
+	'The statements of the deadline sweep; run them through flux.appliquer_echeances, which records them as the sweep''s (called directly, they are recorded as the user''s)';
+
+CREATE FUNCTION flux.appliquer_echeances(a_la_date timestamptz DEFAULT now())
+	RETURNS TABLE (orientation_id bigint, candidature_id bigint, de text, vers text, echeance date)
+	AS 'MODULE_PATHNAME', 'flux_appliquer_echeances'
+	LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION flux.appliquer_echeances(timestamptz) IS
+	'Applies every deadline passed by a_la_date (tacit acceptance or expiry, return to the bailleur, a household''s silence), skipping rows locked by users; idempotent; returns the transitions applied, recorded in the history with origine echeance';
+
 
 -- A history row written by hand (a role that may orient may insert into the
 -- history, since the triggers run with its rights) cannot claim the sweep's
@@ -628,10 +580,8 @@ CREATE FUNCTION flux.historique_origine() RETURNS trigger
 	SET search_path = pg_catalog, flux, pg_temp
 AS $$
 DECLARE
-	contexte text;
 BEGIN
-	GET DIAGNOSTICS contexte = PG_CONTEXT;
-	IF flux.origine_du_contexte(contexte) <> NEW.origine THEN
+	IF flux.origine_courante() <> NEW.origine THEN
 		RAISE EXCEPTION 'history of orientation %: origine % is the deadline sweep''s', NEW.orientation_id, NEW.origine
 			USING ERRCODE = 'insufficient_privilege',
 				  DETAIL = 'Only the changes made by flux.appliquer_echeances are recorded with origine echeance.',
