@@ -72,13 +72,14 @@ for f in $files; do
 		psql -X -a -q -d "$db" -f "$tmp/$f.sql" >"$tmp/$f.log" 2>&1 </dev/null)
 	errors=$(grep -c '^psql:.*ERROR:' "$tmp/$f.log")
 	statements=$(grep -Ec ';[[:space:]]*$' "sql/$f.sql")
+	expected=$(grep -c '^ERROR:' "expected/$f.out" 2>/dev/null)
 	! grep -Eq 'server closed the connection|connection to server was lost|FATAL:' "$tmp/$f.log" &&
 		grep -q "leurres: end of $f" "$tmp/$f.log"
-	ok $? "sql/$f.sql ran to its end with the decoys on the path ($statements statements, $errors errors, $((SECONDS - debut)) s)"
+	ok $? "sql/$f.sql ran to its end with the decoys on the path ($statements statements, $errors errors where expected/ has ${expected:-?}, $((SECONDS - debut)) s)"
 done
 
 # what flux's string-bodied, unpinned SQL functions bind under the hostile path
-q -d "$db" >"$tmp/sondes.log" 2>&1 <<SQL
+cat >"$tmp/sondes.sql" <<SQL
 $chemin
 SELECT public.leurre_relations();
 CREATE TABLE public.leurre_sonde (fonction text, lie text);
@@ -94,9 +95,9 @@ BEGIN
 			  ORDER BY 1 LOOP
 		EXECUTE pg_catalog.format('CREATE FUNCTION public.leurre_sonde_f(%s) RETURNS %s LANGUAGE sql BEGIN ATOMIC %s' || E'\n; END',
 			public.leurre_arguments(f.oid), pg_catalog.pg_get_function_result(f.oid), f.prosrc);
-		s := 'public.leurre_sonde_f'::pg_catalog.regproc;
+		s := pg_catalog.to_regproc('public.leurre_sonde_f');	-- at each turn (a cast would be folded once)
 		INSERT INTO public.leurre_sonde
-		SELECT f.oid::pg_catalog.regprocedure::text, pg_catalog.pg_describe_object(d.refclassid, d.refobjid, 0)
+		SELECT f.oid::pg_catalog.regprocedure::text, (SELECT i.type || ' ' || i.identity FROM pg_catalog.pg_identify_object(d.refclassid, d.refobjid, 0) i)
 		  FROM pg_catalog.pg_depend d
 		 WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid OPERATOR(pg_catalog.=) s
 		   AND ((d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.refobjid OPERATOR(pg_catalog.=) ANY (
@@ -115,6 +116,7 @@ BEGIN
 END
 \$sonde\$;
 SQL
+q -d "$db" -f "$tmp/sondes.sql" >"$tmp/sondes.log" 2>&1
 rc=$?
 ok $rc "every string-bodied SQL function of flux without a pinned search_path parsed as a probe"
 ((rc == 0)) || sed 's/^/# /' "$tmp/sondes.log"
@@ -122,6 +124,13 @@ while IFS=$'\t' read -r fonction lie; do
 	[[ -z $lie ]]
 	ok $? "the body of $fonction binds no decoy under the hostile path${lie:+: binds $lie}"
 done < <(q -d "$db" -c "SELECT fonction, coalesce(string_agg(lie, ', ' ORDER BY lie), '') FROM public.leurre_sonde GROUP BY 1 ORDER BY 1" 2>/dev/null)
+
+echo "# probed: $(q -d "$db" -c "SELECT count(DISTINCT fonction) FROM public.leurre_sonde" 2>/dev/null) string-bodied SQL functions of flux without a pinned search_path"
+sans=$(q -d "$db" -c "SELECT coalesce(string_agg(p.oid::regprocedure::text, ', ' ORDER BY 1), '')
+	FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+	WHERE p.pronamespace = 'flux'::regnamespace AND l.lanname = 'plpgsql' AND p.proconfig IS NULL")
+[[ -z $sans ]]
+ok $? "every PL/pgSQL function of flux pins its search_path${sans:+: not $sans}"
 
 # the decoys: one line per family
 q -d "$db" -c "

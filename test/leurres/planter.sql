@@ -59,9 +59,17 @@ DECLARE
 	l text[] := '{}';
 	n integer;
 	de_flux text;
+	cle text;
 BEGIN
 	IF ctx IS NULL THEN
 		GET DIAGNOSTICS ctx = PG_CONTEXT;
+	END IF;
+	-- the verdict on a context is the same at each call: kept for the
+	-- session in a placeholder setting named by its digest
+	cle := pg_catalog.concat('leurres.c', pg_catalog.md5(ctx));
+	IF pg_catalog.current_setting(cle, true) OPERATOR(pg_catalog.=) 'hors_flux' THEN
+		PERFORM pg_catalog.nextval('public.leurre_hors_flux');
+		RETURN true;
 	END IF;
 	-- one element per frame: a statement's text may span several lines
 	brut := pg_catalog.string_to_array(ctx, E'\n');
@@ -98,6 +106,7 @@ BEGIN
 		EXIT WHEN de_flux IS NOT NULL;
 	END LOOP;
 	IF de_flux IS NULL THEN
+		PERFORM pg_catalog.set_config(cle, 'hors_flux', false);
 		PERFORM pg_catalog.nextval('public.leurre_hors_flux');
 		RETURN true;
 	END IF;
@@ -114,10 +123,14 @@ END
 $f$;
 
 -- the body every PL/pgSQL decoy starts with: the fast path (a call from a
--- top-level statement has one frame, the decoy's) costs a few microseconds
+-- top-level statement has one frame, the decoy's; a context already judged
+-- not flux's) costs a few microseconds.  Every name is qualified, and no
+-- construct that looks an operator up by name (IS DISTINCT FROM, IN, CASE x
+-- WHEN, NULLIF) is used: the decoys run under the hostile path.
 CREATE FUNCTION public.leurre_entree(i integer) RETURNS text LANGUAGE sql IMMUTABLE
 	RETURN pg_catalog.format('DECLARE c pg_catalog.text; n pg_catalog.int8; BEGIN GET DIAGNOSTICS c = PG_CONTEXT; '
-		'IF pg_catalog.strpos(c, E''\n'') OPERATOR(pg_catalog.>) 0 THEN n := pg_catalog.length(public.leurre_noter(%s, c)::pg_catalog.text); '
+		'IF pg_catalog.strpos(c, E''\n'') OPERATOR(pg_catalog.>) 0 AND coalesce(pg_catalog.current_setting(pg_catalog.concat(''leurres.c'', pg_catalog.md5(c)), true), '''') OPERATOR(pg_catalog.<>) ''hors_flux'' '
+		'THEN n := pg_catalog.length(public.leurre_noter(%s, c)::pg_catalog.text); '
 		'ELSE n := pg_catalog.nextval(''public.leurre_hors_flux''::pg_catalog.regclass); END IF; ', i);
 
 -- leurre_planter(genre, famille, objet, cible) -> id, with its sequence
@@ -178,8 +191,10 @@ DECLARE
 	args text := '';
 	corps text;
 	sig text;
+	cible text;
 BEGIN
 	SELECT * INTO p FROM pg_proc WHERE oid = f;
+	cible := format('%I.%I', (SELECT nspname FROM pg_namespace WHERE oid = p.pronamespace), p.proname);
 	FOR k IN 1 .. p.pronargs LOOP
 		args := args || CASE WHEN k > 1 THEN ', ' ELSE '' END
 			|| CASE WHEN k = p.pronargs AND p.provariadic <> 0 THEN 'VARIADIC ' ELSE '' END || '$' || k;
@@ -187,16 +202,16 @@ BEGIN
 	i := public.leurre_inscrire('fonction', famille, '?', f::text);
 	corps := public.leurre_entree(i);
 	IF p.proretset THEN
-		corps := corps || format('RETURN QUERY SELECT * FROM %s(%s); RETURN; END', f::regproc, args);
+		corps := corps || format('RETURN QUERY SELECT * FROM %s(%s); RETURN; END', cible, args);
 	ELSIF p.proallargtypes IS NOT NULL THEN	-- OUT parameters, one row
 		corps := corps || format('SELECT * INTO %s FROM %s(%s); RETURN; END',
 			(SELECT string_agg(quote_ident(p.proargnames[k]), ', ' ORDER BY k)
 			   FROM generate_subscripts(p.proargmodes, 1) k WHERE p.proargmodes[k] IN ('o', 'b')),
-			f::regproc, args);
+			cible, args);
 	ELSIF p.prorettype = 'void'::regtype THEN
-		corps := corps || format('PERFORM %s(%s); END', f::regproc, args);
+		corps := corps || format('PERFORM %s(%s); END', cible, args);
 	ELSE
-		corps := corps || format('RETURN %s(%s); END', f::regproc, args);
+		corps := corps || format('RETURN %s(%s); END', cible, args);
 	END IF;
 	EXECUTE format('CREATE FUNCTION public.%I(%s) RETURNS %s LANGUAGE plpgsql %s %s PARALLEL UNSAFE AS %L',
 				   p.proname, public.leurre_arguments(f), pg_get_function_result(f),
@@ -204,8 +219,13 @@ BEGIN
 				   CASE WHEN p.proisstrict THEN 'STRICT' ELSE 'CALLED ON NULL INPUT' END, corps);
 	sig := format('public.%I(%s)', p.proname, public.leurre_types(p.proargtypes))::regprocedure::text;
 	UPDATE public.leurre SET objet = sig WHERE id = i;
-	IF f::regproc::text LIKE 'flux.%' THEN
+	IF p.pronamespace = 'flux'::regnamespace THEN
+		-- as a frame prints it: qualified when hidden, and as the hostile path sees it
 		INSERT INTO public.leurre_relais VALUES (sig);
+		PERFORM set_config('search_path', 'public, pg_catalog, flux', true);
+		INSERT INTO public.leurre_relais SELECT format('public.%I(%s)', p.proname, public.leurre_types(p.proargtypes))::regprocedure::text
+		ON CONFLICT DO NOTHING;
+		PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
 	END IF;
 	RETURN i;
 END
