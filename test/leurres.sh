@@ -2,7 +2,7 @@
 #
 # test/leurres.sh: no climb through search_path (docs/security.md, "Decoys").
 # Plants decoys for every operator and function name flux uses, in public
-# and in pg_temp (test/leurres/planter.sql, test/leurres/session.sql), runs
+# and in pg_temp (test/leurres/planter.psql, test/leurres/session.psql), runs
 # every file of the Makefile's REGRESS list with them first on the path
 # (`SET search_path = public, pg_catalog, flux` in place of each file's own,
 # pg_temp searched first for relations), and fails if any decoy ran from
@@ -46,7 +46,7 @@ q() { psql -X -q -At -F $'\t' -v ON_ERROR_STOP=1 -P pager=off "$@" </dev/null; }
 files=${LEURRES_FILES:-$(sed -n 's/^REGRESS *= *//p' Makefile)}
 q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
 q -d "$db" -c "CREATE EXTENSION flux" &&
-	q -d "$db" -f test/leurres/planter.sql >"$tmp/planter.log" 2>&1
+	q -d "$db" -f test/leurres/planter.psql >"$tmp/planter.log" 2>&1
 rc=$?
 ok $rc "decoys planted: $(q -d "$db" -c "SELECT string_agg(n || ' ' || genre, ', ' ORDER BY genre) FROM (SELECT genre, count(*) n FROM public.leurre GROUP BY 1) x" 2>/dev/null)"
 if ((rc != 0)); then
@@ -63,7 +63,7 @@ ln -s "$root/test" "$tmp/run/test"
 for f in $files; do
 	case $f in install | upgrade | uninstall) continue ;; esac
 	{
-		cat test/leurres/session.sql
+		cat test/leurres/session.psql
 		sed -E "s/^(SET search_path *(=|TO) *.*|RESET search_path);/$chemin/I" "sql/$f.sql"
 		printf '\n;\nROLLBACK;\nSELECT %s AS fin;\n' "'leurres: end of $f'"
 	} >"$tmp/$f.sql"
