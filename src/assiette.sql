@@ -67,11 +67,10 @@ COMMENT ON FUNCTION flux.statut(flux.classement) IS
 
 -- every unit of a bailleur in a département, classified for the year
 CREATE FUNCTION flux.logements_classes(bailleur bigint, annee integer, departement text)
-	RETURNS TABLE (logement_id bigint, bailleur_id bigint, departement text, depcom text, epci text,
-				   qpv boolean, patrimoine smallint, classement flux.classement)
-	LANGUAGE sql STABLE PARALLEL SAFE
-	ROWS 100000
-AS $$
+	RETURNS TABLE(logement_id bigint, bailleur_id bigint, departement text, depcom text, epci text,
+				  qpv boolean, patrimoine smallint, classement flux.classement)
+	LANGUAGE sql STABLE PARALLEL SAFE ROWS 100000
+BEGIN ATOMIC
 	-- the bailleur's family and the year's options are read once (InitPlans),
 	-- not joined per unit
 	SELECT l.id, l.bailleur_id, l.departement, l.depcom, l.epci, l.qpv, l.patrimoine,
@@ -89,8 +88,8 @@ AS $$
 									 AND p.annee OPERATOR(pg_catalog.=) $2), false))
 	  FROM flux.logement l
 	 WHERE l.bailleur_id OPERATOR(pg_catalog.=) $1
-	   AND l.departement OPERATOR(pg_catalog.=) $3
-$$;
+	   AND l.departement OPERATOR(pg_catalog.=) $3;
+END;
 
 COMMENT ON FUNCTION flux.logements_classes(bigint, integer, text) IS
 	'Every unit of a bailleur in a département with its classement for the year';
@@ -98,19 +97,16 @@ COMMENT ON FUNCTION flux.logements_classes(bigint, integer, text) IS
 
 -- A, B by motive, C, and what is listed apart, for a bailleur x département x year
 CREATE FUNCTION flux.assiette(bailleur bigint, departement text, annee integer)
-	RETURNS TABLE (
-		parc_concerne bigint, exclus bigint, assiette bigint,
-		exclus_defense bigint, exclus_securite_interieure bigint, exclus_sante bigint,
-		exclus_vente bigint, exclus_demolition bigint, exclus_plai_adapte bigint,
-		exclus_gens_du_voyage bigint,
-		non_concernes bigint, logements_foyers bigint, residences_sociales bigint,
-		residences_universitaires bigint, intermediaires bigint, sem_non_conventionnes bigint,
-		premieres_locations bigint, hors_parc bigint)
-	LANGUAGE sql STABLE PARALLEL SAFE
-	ROWS 1
-AS $$
+	RETURNS TABLE(parc_concerne bigint, exclus bigint, assiette bigint, exclus_defense bigint,
+				  exclus_securite_interieure bigint, exclus_sante bigint, exclus_vente bigint,
+				  exclus_demolition bigint, exclus_plai_adapte bigint, exclus_gens_du_voyage bigint,
+				  non_concernes bigint, logements_foyers bigint, residences_sociales bigint,
+				  residences_universitaires bigint, intermediaires bigint, sem_non_conventionnes bigint,
+				  premieres_locations bigint, hors_parc bigint)
+	LANGUAGE sql STABLE PARALLEL SAFE ROWS 1
+BEGIN ATOMIC
 	SELECT
-		coalesce(pg_catalog.sum(n.n) FILTER (WHERE flux.statut(n.classement) IN ('assiette', 'exclu')), 0)::bigint,
+		coalesce(pg_catalog.sum(n.n) FILTER (WHERE flux.statut(n.classement) OPERATOR(pg_catalog.=) ANY (ARRAY['assiette', 'exclu'])), 0)::bigint,
 		coalesce(pg_catalog.sum(n.n) FILTER (WHERE flux.statut(n.classement) OPERATOR(pg_catalog.=) 'exclu'), 0)::bigint,
 		coalesce(pg_catalog.sum(n.n) FILTER (WHERE n.classement OPERATOR(pg_catalog.=) 'assiette'), 0)::bigint,
 		coalesce(pg_catalog.sum(n.n) FILTER (WHERE n.classement OPERATOR(pg_catalog.=) 'defense'), 0)::bigint,
@@ -130,8 +126,8 @@ AS $$
 		coalesce(pg_catalog.sum(n.n) FILTER (WHERE n.classement OPERATOR(pg_catalog.=) 'hors_parc'), 0)::bigint
 	  FROM (SELECT k.classement, pg_catalog.count(*) AS n
 			  FROM flux.logements_classes($1, $3, $2) k
-			 GROUP BY k.classement) n
-$$;
+			 GROUP BY k.classement) n;
+END;
 
 COMMENT ON FUNCTION flux.assiette(bigint, text, integer) IS
 	'The assiette of a bailleur in a département for year N: A (parc concerné) = B (excluded, by motive) + C (subject to the flux); units never concerned, first lettings and units out of the stock listed apart';
@@ -139,13 +135,12 @@ COMMENT ON FUNCTION flux.assiette(bigint, text, integer) IS
 
 -- the same per commune, for commune and EPCI conventions
 CREATE FUNCTION flux.assiette_communes(bailleur bigint, departement text, annee integer)
-	RETURNS TABLE (depcom text, commune text, epci text,
-				   parc_concerne bigint, exclus bigint, assiette bigint,
-				   assiette_qpv bigint, assiette_hors_qpv bigint)
+	RETURNS TABLE(depcom text, commune text, epci text, parc_concerne bigint, exclus bigint,
+				  assiette bigint, assiette_qpv bigint, assiette_hors_qpv bigint)
 	LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
+BEGIN ATOMIC
 	SELECT k.depcom, c.nom, coalesce(c.epci, pg_catalog.min(k.epci)),
-		   pg_catalog.count(*) FILTER (WHERE flux.statut(k.classement) IN ('assiette', 'exclu')),
+		   pg_catalog.count(*) FILTER (WHERE flux.statut(k.classement) OPERATOR(pg_catalog.=) ANY (ARRAY['assiette', 'exclu'])),
 		   pg_catalog.count(*) FILTER (WHERE flux.statut(k.classement) OPERATOR(pg_catalog.=) 'exclu'),
 		   pg_catalog.count(*) FILTER (WHERE k.classement OPERATOR(pg_catalog.=) 'assiette'),
 		   pg_catalog.count(*) FILTER (WHERE k.classement OPERATOR(pg_catalog.=) 'assiette' AND k.qpv),
@@ -153,8 +148,8 @@ AS $$
 	  FROM flux.logements_classes($1, $3, $2) k
 	  LEFT JOIN flux.commune c ON c.depcom OPERATOR(pg_catalog.=) k.depcom
 	 GROUP BY k.depcom, c.nom, c.epci
-	 ORDER BY k.depcom
-$$;
+	 ORDER BY k.depcom;
+END;
 
 COMMENT ON FUNCTION flux.assiette_communes(bigint, text, integer) IS
 	'The assiette per commune (A, B, C, and C in and outside QPV), for commune and EPCI conventions';
@@ -257,15 +252,15 @@ COMMENT ON FUNCTION flux.expliquer_logement(bigint, integer) IS
  *                  concerné
  */
 CREATE FUNCTION flux.rotation(bailleur bigint, departement text, annee integer,
-							  definition flux.definition_rotation DEFAULT 'relocations')
-	RETURNS TABLE (annee integer, definition flux.definition_rotation,
-				   mouvements bigint, parc bigint, taux_rotation numeric)
-	LANGUAGE sql STABLE PARALLEL SAFE
-	ROWS 1
-AS $$
+										 definition flux.definition_rotation DEFAULT 'relocations')
+	RETURNS TABLE(annee integer, definition flux.definition_rotation, mouvements bigint, parc bigint,
+				  taux_rotation numeric)
+	LANGUAGE sql STABLE PARALLEL SAFE ROWS 1
+BEGIN ATOMIC
 	WITH k AS MATERIALIZED (
 		-- the year's classification of every unit, once
-		SELECT k.logement_id, k.patrimoine, flux.statut(k.classement) IN ('assiette', 'exclu') AS concerne
+		SELECT k.logement_id, k.patrimoine,
+			   flux.statut(k.classement) OPERATOR(pg_catalog.=) ANY (ARRAY['assiette', 'exclu']) AS concerne
 		  FROM flux.logements_classes($1, $3, $2) k
 	), annee AS (
 		SELECT pg_catalog.make_date($3, 1, 1) AS debut, pg_catalog.make_date($3 OPERATOR(pg_catalog.+) 1, 1, 1) AS fin
@@ -293,8 +288,8 @@ AS $$
 	SELECT $3, $4, m.n, b.n,
 		   CASE WHEN b.n OPERATOR(pg_catalog.>) 0
 				THEN pg_catalog.round(100.0 OPERATOR(pg_catalog.*) m.n OPERATOR(pg_catalog./) b.n, 2) END
-	  FROM mouvements m, base b
-$$;
+	  FROM mouvements m, base b;
+END;
 
 COMMENT ON FUNCTION flux.rotation(bigint, text, integer, flux.definition_rotation) IS
 	'Rotation rate of year Y in percent (ANCOLS definition relocations, emmenagements or disponibles), from the vacancies recorded, with its numerator and denominator';

@@ -50,10 +50,16 @@ SELECT pg_catalog.pg_extension_config_dump('flux.transmission_bilan_id_seq', '')
 
 
 --------------------------------------------------------------------------
--- The base of the bilans: plain joins, parallel safe
+-- One row per orientation, with every dimension and stage
 --------------------------------------------------------------------------
 
-CREATE OR REPLACE VIEW flux.bilan_orientation WITH (security_invoker = true) AS
+/*
+ * The base of every bilan: each orientation of a year (in the flux or
+ * outside it), the unit's dimensions, and how far it went.  The household
+ * that counts is the one the CALEOL attributed the unit to first (or whose
+ * refusal of a suitable offer the réservataire validated as illegitimate).
+ */
+CREATE VIEW flux.bilan_orientation WITH (security_invoker = true) AS
 SELECT extract(year FROM o.date_orientation)::integer AS annee,
 	   o.id AS orientation_id, o.date_orientation,
 	   b.id AS bailleur_id, b.nom AS bailleur, l.departement, l.depcom, cm.nom AS commune,
@@ -138,13 +144,18 @@ COMMENT ON COLUMN flux.bilan_orientation.prioritaire IS 'The household attribute
 COMMENT ON COLUMN flux.bilan_orientation.quartile IS 'Its resource quartile';
 
 
+--------------------------------------------------------------------------
+-- The bilans
+--------------------------------------------------------------------------
+
+-- the detailed bilan: every dimension, every stage
 /*
  * The detailed bilan groups on the codes (ids, INSEE codes, short labels)
  * compared bytewise (COLLATE "C": a deterministic collation groups alike,
  * and sorts several times faster than a linguistic one), then looks the
  * names up once per row of the bilan, not once per orientation.
  */
-CREATE OR REPLACE VIEW flux.bilan_detaille WITH (security_invoker = true) AS
+CREATE VIEW flux.bilan_detaille WITH (security_invoker = true) AS
 SELECT g.annee, g.bailleur_id, b.nom AS bailleur, g.departement COLLATE "default" AS departement, c.reservataire_id,
 	   coalesce(r.nom, CASE g.hors_flux WHEN 'non_reserve' THEN 'part propre du bailleur'
 										ELSE 'hors flux: ' || g.hors_flux END) COLLATE "default" AS destination,

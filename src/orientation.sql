@@ -127,7 +127,8 @@ COMMENT ON FUNCTION flux.compteur_deltas(bigint[]) IS
 	'What orientations count in flux.compteur_orientation: one row per destination (its own, and -1 for all), dimension and segment';
 
 
-CREATE OR REPLACE FUNCTION flux.compteur_ajouter(ids bigint[], signe integer) RETURNS void
+-- add (signe 1) or take away (-1) orientations from the counters
+CREATE FUNCTION flux.compteur_ajouter(ids bigint[], signe integer) RETURNS void
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, flux, pg_temp
 AS $$
@@ -143,13 +144,12 @@ $$;
 COMMENT ON FUNCTION flux.compteur_ajouter(bigint[], integer) IS
 	'Adds orientations to (or, signe = -1, takes them from) flux.compteur_orientation, by destination and segment';
 
-
 -- The counters, written in the order of their key.  Every statement that
 -- orients or changes orientations takes the rows of flux.compteur_orientation
 -- it needs (the row lock of an existing counter, the insertion of a new one)
 -- in one pass, by increasing key: two such statements can wait for each
 -- other, never each for the other.
-CREATE OR REPLACE FUNCTION flux.orientation_compter() RETURNS trigger
+CREATE FUNCTION flux.orientation_compter() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, flux, pg_temp
 	-- a bulk INSERT hands it 100 000 rows: hash them, do not sort them on disk

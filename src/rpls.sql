@@ -95,8 +95,7 @@ SELECT pg_catalog.pg_extension_config_dump('flux.rpls_rejet', '');
 
 SELECT pg_catalog.pg_extension_config_dump('flux.rpls_rejet_id_seq', '');
 
-
-CREATE OR REPLACE FUNCTION flux.charger_rpls(bailleur bigint, annee_rpls integer, lot_taille integer DEFAULT 10000)
+CREATE FUNCTION flux.charger_rpls(bailleur bigint, annee_rpls integer, lot_taille integer DEFAULT 10000)
 	RETURNS TABLE (lues bigint, inserees bigint, mises_a_jour bigint, inchangees bigint, rejetees bigint)
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, flux, pg_temp

@@ -571,7 +571,8 @@ CREATE TRIGGER orientation_avant_modification
 	FOR EACH ROW EXECUTE FUNCTION flux.orientation_avant_modification();
 
 
-CREATE OR REPLACE FUNCTION flux.orientation_historiser() RETURNS trigger
+-- history: one statement-level insert per statement, from the transition tables
+CREATE FUNCTION flux.orientation_historiser() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, flux, pg_temp
 AS $$
@@ -659,9 +660,17 @@ CREATE TRIGGER orientation_sans_suppression_truncate
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.orientation_sans_suppression();
 
 
+/*
+ * A new candidate: the orientation is accepted (or has candidates); a
+ * réservataire designates before its deadline unless the bailleur extended
+ * it; no more candidates than the convention allows (candidats_max, 3, or
+ * candidats_max_dalo, 1, once a DALO household is among them).  The
+ * orientation is locked, so that two sessions designating at once count
+ * each other's candidates.
+ */
 -- The designation and the lease: the orientation is written or locked
 -- before anything is counted or checked on it.
-CREATE OR REPLACE FUNCTION flux.candidature_avant_insertion() RETURNS trigger
+CREATE FUNCTION flux.candidature_avant_insertion() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, flux, pg_temp
 AS $$
@@ -739,7 +748,13 @@ CREATE TRIGGER candidature_avant_insertion
 	FOR EACH ROW EXECUTE FUNCTION flux.candidature_avant_insertion();
 
 
-CREATE OR REPLACE FUNCTION flux.candidature_avant_modification() RETURNS trigger
+/*
+ * A candidate's steps: the CALEOL's decision, the proposal (effort rate,
+ * size and, for DALO, the mandatory mentions; the household's deadline
+ * stamped), the household's answer (within its deadline), an illegitimate
+ * refusal (of a suitable offer only), the lease (after acceptance).
+ */
+CREATE FUNCTION flux.candidature_avant_modification() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, flux, pg_temp
 AS $$
@@ -869,7 +884,13 @@ CREATE TRIGGER candidature_avant_modification
 	FOR EACH ROW EXECUTE FUNCTION flux.candidature_avant_modification();
 
 
-CREATE OR REPLACE FUNCTION flux.candidature_apres() RETURNS trigger
+/*
+ * The orientation follows its candidates: the first candidate makes it
+ * candidats_designes; an attribution makes it attribuee; a refusal with no
+ * other attributed candidate waiting brings it back to candidats_designes;
+ * a lease makes it bail_signe and ends the vacancy.  Each step is recorded.
+ */
+CREATE FUNCTION flux.candidature_apres() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, flux, pg_temp
 AS $$
@@ -945,6 +966,27 @@ CREATE TRIGGER candidature_apres
 	FOR EACH ROW EXECUTE FUNCTION flux.candidature_apres();
 
 
+--------------------------------------------------------------------------
+-- The sweep of expired deadlines, and what is due
+--------------------------------------------------------------------------
+
+/*
+ * flux.appliquer_echeances: applies every deadline passed by a_la_date
+ * (its date in the session's TimeZone):
+ *
+ *   proposee, answer deadline passed   -> acceptee (silence is acceptance)
+ *                                         or expiree (when it is not)
+ *   acceptee, designation deadline
+ *     passed without any candidate     -> restituee (back to the bailleur)
+ *   proposal unanswered by the
+ *     household's deadline             -> sans_reponse (a refusal)
+ *
+ * Idempotent: a second run finds nothing.  Concurrent work is safe: each
+ * row is locked (SKIP LOCKED: a row a user is changing is left to the next
+ * run) and its condition re-checked under the lock, so a user's change is
+ * never overwritten and no transition happens twice.  Returns one row per
+ * change; the history records them with origine = 'echeance'.
+ */
 CREATE FUNCTION flux.appliquer_echeances(a_la_date timestamptz DEFAULT now())
 	RETURNS TABLE (orientation_id bigint, candidature_id bigint, de text, vers text, echeance date)
 	AS 'MODULE_PATHNAME', 'flux_appliquer_echeances'
@@ -1127,15 +1169,17 @@ COMMENT ON COLUMN flux.orientation.attributaire_id IS
  * an attribution), the one who signed the lease, else the first by the
  * CALEOL's rank, else the first recorded.
  */
-CREATE FUNCTION flux.attributaire(orientation_id bigint) RETURNS bigint
-	LANGUAGE sql STABLE STRICT PARALLEL SAFE
-AS $$
+CREATE FUNCTION flux.attributaire(orientation_id bigint)
+	RETURNS bigint
+	LANGUAGE sql STABLE PARALLEL SAFE STRICT
+BEGIN ATOMIC
 	SELECT k.id FROM flux.candidature k
-	 WHERE k.orientation_id = $1
-	   AND (k.decision_caleol IN ('attribution', 'attribution_sous_condition') OR k.refus_valide_le IS NOT NULL)
+	 WHERE k.orientation_id OPERATOR(pg_catalog.=) $1
+	   AND (k.decision_caleol OPERATOR(pg_catalog.=) ANY (ARRAY['attribution', 'attribution_sous_condition']::flux.decision_caleol[])
+			OR k.refus_valide_le IS NOT NULL)
 	 ORDER BY k.date_bail IS NULL, k.rang_caleol NULLS LAST, k.id
-	 LIMIT 1
-$$;
+	 LIMIT 1;
+END;
 
 COMMENT ON FUNCTION flux.attributaire(bigint) IS
 	'The candidate an orientation''s unit is attributed to: who signed the lease, else the first ranked attributed by the CALEOL (or whose refusal was validated as illegitimate); NULL if none';
