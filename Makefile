@@ -28,11 +28,8 @@ CONCERNS     = src/taux.sql src/calendrier.sql src/repartition.sql src/taux_regl
 # proves the walk ends where a fresh install does.
 RELEASED     = sql/flux--0.1.0.sql sql/flux--0.1.0--0.2.0.sql sql/flux--0.2.0--0.3.0.sql \
                sql/flux--0.3.0--0.4.0.sql sql/flux--0.4.0--0.5.0.sql sql/flux--0.5.0--0.6.0.sql \
-               sql/flux--0.6.0--0.7.0.sql sql/flux--0.7.0--0.8.0.sql
-# The step being written (0.8.0 -> 0.9.0), one file per concern in sql/0.9.0/,
-# in name order.
-UPGRADE      = sql/flux--0.8.0--$(EXTVERSION).sql
-DATA_built   = $(UPGRADE) sql/flux--$(EXTVERSION).sql
+               sql/flux--0.6.0--0.7.0.sql sql/flux--0.7.0--0.8.0.sql sql/flux--0.8.0--0.9.0.sql
+DATA_built   = sql/flux--$(EXTVERSION).sql
 DATA         = $(RELEASED)
 DOCS         =
 
@@ -55,9 +52,6 @@ with_llvm    = no
 PG_CONFIG   ?= pg_config
 PGXS        := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
-
-$(UPGRADE): $(sort $(wildcard sql/$(EXTVERSION)/*.sql))
-	cat $^ >$@
 
 sql/flux--$(EXTVERSION).sql: src/installation.sql $(CONCERNS)
 	{ printf '%s\n' '\echo Use "CREATE EXTENSION flux" to load this file. \quit'; \
