@@ -9,7 +9,6 @@
 -- A change here goes into the next upgrade script too (docs/contributing.md).
 --
 
-
 --------------------------------------------------------------------------
 -- The assiette: which units are subject to the flux in year N
 --------------------------------------------------------------------------
@@ -31,7 +30,6 @@ CREATE TYPE flux.classement AS ENUM (
 COMMENT ON TYPE flux.classement IS
 	'Why a unit is or is not in the assiette of a year: assiette (C); an exclusion motive (B); a reason it is never concerned; premiere_location; hors_parc';
 
-
 /*
  * flux.classer: the one rule, shared by every assiette function and by the
  * explanation of a unit (src/assiette.c has it in words).  C, because it
@@ -51,7 +49,6 @@ CREATE FUNCTION flux.classer(
 COMMENT ON FUNCTION flux.classer(integer, flux.famille_bailleur, boolean, smallint, smallint, char, smallint, flux.motif_hors_champ, flux.motif_exclusion, date, date, smallint, boolean, boolean) IS
 	'The classification rule of a unit for year N (see docs/assiette.md); used by every assiette function';
 
-
 CREATE FUNCTION flux.statut(c flux.classement) RETURNS text
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 	RETURN CASE
@@ -63,7 +60,6 @@ CREATE FUNCTION flux.statut(c flux.classement) RETURNS text
 
 COMMENT ON FUNCTION flux.statut(flux.classement) IS
 	'Group of a classement: assiette (C), exclu (B), non_concerne, premiere_location or hors_parc';
-
 
 -- every unit of a bailleur in a département, classified for the year
 CREATE FUNCTION flux.logements_classes(bailleur bigint, annee integer, departement text)
@@ -93,7 +89,6 @@ END;
 
 COMMENT ON FUNCTION flux.logements_classes(bigint, integer, text) IS
 	'Every unit of a bailleur in a département with its classement for the year';
-
 
 -- A, B by motive, C, and what is listed apart, for a bailleur x département x year
 CREATE FUNCTION flux.assiette(bailleur bigint, departement text, annee integer)
@@ -132,7 +127,6 @@ END;
 COMMENT ON FUNCTION flux.assiette(bigint, text, integer) IS
 	'The assiette of a bailleur in a département for year N: A (parc concerné) = B (excluded, by motive) + C (subject to the flux); units never concerned, first lettings and units out of the stock listed apart';
 
-
 -- the same per commune, for commune and EPCI conventions
 CREATE FUNCTION flux.assiette_communes(bailleur bigint, departement text, annee integer)
 	RETURNS TABLE(depcom text, commune text, epci text, parc_concerne bigint, exclus bigint,
@@ -153,7 +147,6 @@ END;
 
 COMMENT ON FUNCTION flux.assiette_communes(bigint, text, integer) IS
 	'The assiette per commune (A, B, C, and C in and outside QPV), for commune and EPCI conventions';
-
 
 -- why a unit is in or out, in words
 CREATE FUNCTION flux.expliquer_logement(logement bigint, annee integer)
@@ -233,7 +226,6 @@ $$;
 COMMENT ON FUNCTION flux.expliquer_logement(bigint, integer) IS
 	'Why a unit is in or out of the assiette of a year, in words';
 
-
 --------------------------------------------------------------------------
 -- Rotation and the forecast flux for year N
 --------------------------------------------------------------------------
@@ -293,7 +285,6 @@ END;
 
 COMMENT ON FUNCTION flux.rotation(bigint, text, integer, flux.definition_rotation) IS
 	'Rotation rate of year Y in percent (ANCOLS definition relocations, emmenagements or disponibles), from the vacancies recorded, with its numerator and denominator';
-
 
 /*
  * The forecast flux of year N (Ornex art. 4.1; FAQ §3): expected

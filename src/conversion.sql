@@ -10,8 +10,6 @@
 -- A change here goes into the next upgrade script too (docs/contributing.md).
 --
 
-
-
 --------------------------------------------------------------------------
 -- The kernel (src/conversion.c)
 --------------------------------------------------------------------------
@@ -25,7 +23,6 @@ CREATE FUNCTION flux.droits_uniques(annees_logement numeric, taux_rotation numer
 COMMENT ON FUNCTION flux.droits_uniques(numeric, numeric, text) IS
 	'Single rights a stock reservation converts to: rotation rate (percent) x unit-years still to run, rounded ''proche'' (halves up), ''inferieur'' or ''superieur''';
 
-
 --------------------------------------------------------------------------
 -- Stock reservations, and when their rights end
 --------------------------------------------------------------------------
@@ -35,13 +32,11 @@ CREATE TYPE flux.droit_reservation AS ENUM ('simple', 'suite');
 COMMENT ON TYPE flux.droit_reservation IS
 	'A stock reservation''s right: for one letting only (simple) or at every vacancy of the unit (suite)';
 
-
 CREATE TYPE flux.fondement_reservation AS ENUM (
 	'garantie_emprunt', 'apport_foncier', 'apport_financier', 'contingent_prefectoral', 'autre');
 
 COMMENT ON TYPE flux.fondement_reservation IS
 	'What a stock reservation was granted for: a loan guarantee, a land or funding contribution, the préfet''s contingent, other';
-
 
 -- one row per unit reserved in stock, with the terms of its right
 CREATE TABLE flux.reservation (
@@ -93,11 +88,9 @@ COMMENT ON COLUMN flux.reservation.date_remboursement IS 'Full repayment of the 
 
 COMMENT ON COLUMN flux.reservation.date_conversion IS 'Date converted into a share of the flux (NULL: still in stock)';
 
-
 SELECT pg_catalog.pg_extension_config_dump('flux.reservation', '');
 
 SELECT pg_catalog.pg_extension_config_dump('flux.reservation_id_seq', '');
-
 
 CREATE FUNCTION flux.fin_droits(date_fin date, date_remboursement date) RETURNS date
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -105,7 +98,6 @@ CREATE FUNCTION flux.fin_droits(date_fin date, date_remboursement date) RETURNS 
 
 COMMENT ON FUNCTION flux.fin_droits(date, date) IS
 	'First day a stock right no longer runs: its stated end, or 5 years after the guaranteed loan''s full repayment if earlier (CCH L. 441-1); NULL when neither is known';
-
 
 CREATE FUNCTION flux.annees_entre(debut date, fin date) RETURNS numeric
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -119,7 +111,6 @@ CREATE FUNCTION flux.annees_entre(debut date, fin date) RETURNS numeric
 
 COMMENT ON FUNCTION flux.annees_entre(date, date) IS
 	'Years from debut to fin: whole years, plus the days left over 365, to 4 decimals (2025-01-01 to 2035-01-01 = 10; to 2030-07-01 = 5.4959)';
-
 
 /*
  * A reservation names its unit's bailleur and réservataire; when it names
@@ -160,11 +151,9 @@ REVOKE EXECUTE ON FUNCTION flux.reservation_verifier() FROM PUBLIC;
 COMMENT ON FUNCTION flux.reservation_verifier() IS
 	'Trigger: a stock reservation''s convention is a stock convention of the same bailleur, réservataire and département';
 
-
 CREATE TRIGGER reservation_verifier
 	BEFORE INSERT OR UPDATE ON flux.reservation
 	FOR EACH ROW EXECUTE FUNCTION flux.reservation_verifier();
-
 
 --------------------------------------------------------------------------
 -- Conventions still in stock after 24 November 2023, and the préfet
@@ -192,7 +181,6 @@ COMMENT ON VIEW flux.logements_en_stock IS
 COMMENT ON COLUMN flux.logements_en_stock.convention_id IS 'The stock convention';
 
 COMMENT ON COLUMN flux.logements_en_stock.logement_id IS 'A unit it ties';
-
 
 -- the préfet's decision to add a late convention's units to the State flux
 CREATE TABLE flux.reprise_prefet (
@@ -226,7 +214,6 @@ COMMENT ON COLUMN flux.reprise_prefet.date_fin IS 'First day no longer in force 
 
 COMMENT ON COLUMN flux.reprise_prefet.motif_levee IS 'Why it was lifted (a compliant convention signed, a mistake)';
 
-
 -- the units taken back, as they were on the decision: lifting restores them
 CREATE TABLE flux.reprise_prefet_logement (
 	reprise_id		bigint NOT NULL REFERENCES flux.reprise_prefet ON DELETE CASCADE,
@@ -240,13 +227,11 @@ COMMENT ON COLUMN flux.reprise_prefet_logement.reprise_id IS 'The decision';
 
 COMMENT ON COLUMN flux.reprise_prefet_logement.logement_id IS 'A unit added to the State''s flux';
 
-
 SELECT pg_catalog.pg_extension_config_dump('flux.reprise_prefet', '');
 
 SELECT pg_catalog.pg_extension_config_dump('flux.reprise_prefet_id_seq', '');
 
 SELECT pg_catalog.pg_extension_config_dump('flux.reprise_prefet_logement', '');
-
 
 -- every stock convention still in force after the deadline of the law
 CREATE VIEW flux.conformite WITH (security_invoker = true) AS
@@ -303,7 +288,6 @@ COMMENT ON COLUMN flux.conformite.reprise_depuis IS 'Its first day';
 
 COMMENT ON COLUMN flux.conformite.situation IS 'What it means, in words';
 
-
 -- the units the préfet may add to the State's flux, one row each
 CREATE VIEW flux.logements_reprenables WITH (security_invoker = true) AS
 SELECT k.convention_id, k.bailleur_id, k.reservataire_id, k.reservataire, k.departement,
@@ -343,7 +327,6 @@ COMMENT ON COLUMN flux.logements_reprenables.typologie IS 'T1 to T9';
 COMMENT ON COLUMN flux.logements_reprenables.qpv IS 'In a QPV';
 
 COMMENT ON COLUMN flux.logements_reprenables.repris IS 'Already added to the State''s flux by a decision in force';
-
 
 /*
  * flux.reprise_prefet: the préfet adds the units of a stock convention
@@ -443,7 +426,6 @@ $$;
 COMMENT ON FUNCTION flux.reprise_prefet(bigint, date, text, bigint) IS
 	'The préfet adds the units of a stock convention not made compliant by 24 November 2023 to the State''s flux, from date_decision; returns the decision''s id (reversible: flux.lever_reprise_prefet)';
 
-
 CREATE FUNCTION flux.lever_reprise_prefet(reprise bigint, date_levee date, motif text)
 	RETURNS void
 	LANGUAGE plpgsql
@@ -479,7 +461,6 @@ $$;
 
 COMMENT ON FUNCTION flux.lever_reprise_prefet(bigint, date, text) IS
 	'Ends a préfet''s decision from date_levee (its first day cancels it altogether): the units go back to their stock convention, the history stays';
-
 
 --------------------------------------------------------------------------
 -- Converting the stock into the flux
@@ -636,7 +617,6 @@ $$;
 COMMENT ON FUNCTION flux.conversion(bigint, text, integer, numeric, integer, text, integer) IS
 	'Stock -> flux conversion on 1 January N: per réservataire, its converted share (reserved units / assiette), the single rights its droits de suite are worth (rotation x remaining unit-years + unused droits simples) and the years it may use them';
 
-
 -- the same schedule, one row per réservataire and year (for BI tools)
 CREATE FUNCTION flux.echeancier_conversion(bailleur bigint, departement text, annee integer,
 										   taux_rotation numeric DEFAULT NULL, fenetre integer DEFAULT 3,
@@ -654,7 +634,6 @@ $$;
 
 COMMENT ON FUNCTION flux.echeancier_conversion(bigint, text, integer, numeric, integer, text, integer) IS
 	'The schedule of flux.conversion, one row per réservataire and year: the single rights it may use that year, and so far';
-
 
 CREATE TABLE flux.financement_programme (
 	programme_id	bigint NOT NULL REFERENCES flux.programme ON DELETE CASCADE,
@@ -679,7 +658,6 @@ COMMENT ON COLUMN flux.financement_programme.taux_convenu IS 'A share agreed out
 COMMENT ON COLUMN flux.financement_programme.objet IS 'What the contribution is';
 
 SELECT pg_catalog.pg_extension_config_dump('flux.financement_programme', '');
-
 
 /*
  * flux.premiere_attribution: the first letting of a new programme stays

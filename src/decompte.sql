@@ -9,7 +9,6 @@
 -- A change here goes into the next upgrade script too (docs/contributing.md).
 --
 
-
 --------------------------------------------------------------------------
 -- The bilans' counters in one C aggregate
 --------------------------------------------------------------------------
@@ -25,7 +24,6 @@ REVOKE EXECUTE ON FUNCTION flux.decompte_etapes_ajouter(bigint[], boolean, boole
 COMMENT ON FUNCTION flux.decompte_etapes_ajouter(bigint[], boolean, boolean, boolean, boolean, boolean, boolean, boolean, smallint) IS
 	'Transition function of flux.decompte_etapes: adds one orientation to the counters it belongs to';
 
-
 CREATE FUNCTION flux.decompte_etapes_combiner(bigint[], bigint[])
 	RETURNS bigint[]
 	AS 'MODULE_PATHNAME', 'flux_decompte_etapes_combiner'
@@ -34,7 +32,6 @@ REVOKE EXECUTE ON FUNCTION flux.decompte_etapes_combiner(bigint[], bigint[]) FRO
 
 COMMENT ON FUNCTION flux.decompte_etapes_combiner(bigint[], bigint[]) IS
 	'Combine function of flux.decompte_etapes: adds two partial states (parallel workers)';
-
 
 CREATE AGGREGATE flux.decompte_etapes(propose boolean, attribue boolean, refus boolean, bail boolean, qpv boolean,
 									  prioritaire boolean, dalo boolean, quartile smallint) (

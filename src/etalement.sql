@@ -9,7 +9,6 @@
 -- A change here goes into the next upgrade script too (docs/contributing.md).
 --
 
-
 CREATE FUNCTION flux.echeancier(volume integer, annees integer)
 	RETURNS integer[]
 	AS 'MODULE_PATHNAME', 'flux_echeancier'
@@ -17,7 +16,6 @@ CREATE FUNCTION flux.echeancier(volume integer, annees integer)
 
 COMMENT ON FUNCTION flux.echeancier(integer, integer) IS
 	'Spreads volume rights over annees years as evenly as possible, earliest years first: each year gets floor or ceil of volume/annees, a small volume definite years';
-
 
 CREATE FUNCTION flux.entrelacer(nombres integer[])
 	RETURNS integer[]

@@ -10,8 +10,6 @@
 -- A change here goes into the next upgrade script too (docs/contributing.md).
 --
 
-
-
 --------------------------------------------------------------------------
 -- The schema
 --------------------------------------------------------------------------
@@ -19,7 +17,6 @@
 -- the schema is usable by every role; what each role may read or change is
 -- granted table by table (and, later, by row-level security)
 GRANT USAGE ON SCHEMA flux TO PUBLIC;
-
 
 --------------------------------------------------------------------------
 -- Reference data: RPLS codes with their French labels (owned by flux)
@@ -39,14 +36,12 @@ COMMENT ON COLUMN flux.rpls_finan.libelle IS 'French label';
 
 COMMENT ON COLUMN flux.rpls_finan.avant_1977 IS 'A financing of before the 1977 reform (HBM, PLR/PSR, HLM/O, ILM, ILN...)';
 
-
 INSERT INTO flux.rpls_finan VALUES
 	(10, 'PLA-I (PLAI)', false), (11, 'PLA LM / PLA TS', false), (12, 'PLA ordinaire', false),
 	(13, 'PLUS', false), (14, 'PLS / PPLS / PCLS', false), (15, 'PAP locatif', false),
 	(16, 'PLI', false), (17, 'PCL', false), (49, 'Autre financement après 1977', false),
 	(50, 'HBM', true), (51, 'PLR / PSR', true), (52, 'HLM/O', true), (53, 'ILM', true),
 	(54, 'ILN', true), (55, 'CFF', true), (99, 'Autre financement avant 1977', true);
-
 
 CREATE TABLE flux.rpls_contreslog (
 	contreslog	smallint PRIMARY KEY,
@@ -59,12 +54,10 @@ COMMENT ON COLUMN flux.rpls_contreslog.contreslog IS 'RPLS CONTRESLOG code';
 
 COMMENT ON COLUMN flux.rpls_contreslog.libelle IS 'French label';
 
-
 INSERT INTO flux.rpls_contreslog VALUES
 	(1, 'État (agents)'), (2, 'État (ménages prioritaires)'), (3, 'Action Logement'),
 	(4, 'Collectivités territoriales et EPCI'), (5, 'État (agents, conventions R.314-x)'),
 	(6, 'Autres réservataires'), (7, 'Non réservé');
-
 
 --------------------------------------------------------------------------
 -- Enumerations
@@ -75,7 +68,6 @@ CREATE TYPE flux.famille_bailleur AS ENUM ('oph', 'esh', 'sem', 'coop', 'autre')
 COMMENT ON TYPE flux.famille_bailleur IS
 	'Kind of bailleur: office public (oph), entreprise sociale (esh), société d''économie mixte (sem: only APL-conventionné units count), coopérative (coop), autre';
 
-
 CREATE TYPE flux.categorie_reservataire AS ENUM (
 	'etat', 'etat_agents', 'commune', 'epci', 'departement', 'action_logement',
 	'employeur', 'organisme_desinteresse', 'autre');
@@ -83,23 +75,19 @@ CREATE TYPE flux.categorie_reservataire AS ENUM (
 COMMENT ON TYPE flux.categorie_reservataire IS
 	'Category of réservataire: the State (priority households / its agents), communes, EPCI, départements, Action Logement, employers, non-profit bodies, other';
 
-
 CREATE TYPE flux.regime AS ENUM ('stock', 'flux');
 
 COMMENT ON TYPE flux.regime IS 'How a convention''s rights are managed: tied units (stock) or a share of the yearly flow (flux)';
-
 
 CREATE TYPE flux.mode_gestion AS ENUM ('directe', 'deleguee');
 
 COMMENT ON TYPE flux.mode_gestion IS
 	'Who designates candidates: the réservataire (directe) or the bailleur on its behalf (deleguee)';
 
-
 CREATE TYPE flux.evenement_decompte AS ENUM ('orientation', 'attribution', 'bail');
 
 COMMENT ON TYPE flux.evenement_decompte IS
 	'What counts as one unit for a convention: the orientation, the CALEOL attribution or the signed lease';
-
 
 CREATE TYPE flux.motif_exclusion AS ENUM (
 	'defense', 'securite_interieure', 'sante', 'vente', 'demolition',
@@ -108,19 +96,16 @@ CREATE TYPE flux.motif_exclusion AS ENUM (
 COMMENT ON TYPE flux.motif_exclusion IS
 	'Why a unit of the parc concerné is excluded from the flux (B): reserved for national defence, internal security or public health; in the sales plan; to be demolished; or, by local charter option, PLAI adapté and gens du voyage units';
 
-
 CREATE TYPE flux.motif_hors_champ AS ENUM (
 	'logement_foyer', 'residence_sociale', 'residence_universitaire', 'intermediaire');
 
 COMMENT ON TYPE flux.motif_hors_champ IS
 	'Units never concerned by the flux: logements-foyers, résidences sociales/services, student residences, intermediate housing (PLI/LLI)';
 
-
 CREATE TYPE flux.definition_rotation AS ENUM ('relocations', 'emmenagements', 'disponibles');
 
 COMMENT ON TYPE flux.definition_rotation IS
 	'The three ANCOLS definitions of the rotation rate: relettings of units in the stock for 2 years or more (relocations), households moving in (emmenagements), units available including new ones (disponibles)';
-
 
 --------------------------------------------------------------------------
 -- Territory helpers (pure)
@@ -133,7 +118,6 @@ CREATE FUNCTION flux.departement_de(depcom text) RETURNS text
 
 COMMENT ON FUNCTION flux.departement_de(text) IS
 	'Département of an INSEE commune code: ''69381'' -> ''69'', ''2A004'' -> ''2A'', ''97411'' -> ''974''';
-
 
 --------------------------------------------------------------------------
 -- Tables of the model (user data: kept by pg_dump)
@@ -163,7 +147,6 @@ COMMENT ON COLUMN flux.commune.departement IS 'Département, derived from the co
 
 COMMENT ON COLUMN flux.commune.zone_tendue IS 'In a zone tendue: a réservataire then has at most one month to propose candidates';
 
-
 CREATE TABLE flux.bailleur (
 	id			bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
 	siren		text NOT NULL UNIQUE CONSTRAINT bailleur_siren_format CHECK (siren ~ '^[0-9]{9}$'),
@@ -180,7 +163,6 @@ COMMENT ON COLUMN flux.bailleur.siren IS 'SIREN number (9 digits)';
 COMMENT ON COLUMN flux.bailleur.nom IS 'Name';
 
 COMMENT ON COLUMN flux.bailleur.famille IS 'OPH, ESH, SEM (only APL-conventionné units count), coop, autre';
-
 
 CREATE TABLE flux.reservataire (
 	id			bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
@@ -216,7 +198,6 @@ COMMENT ON COLUMN flux.reservataire.depcom IS 'For a commune: its INSEE code (it
 COMMENT ON COLUMN flux.reservataire.epci IS 'For an EPCI: its SIREN (its territory is its communes)';
 
 COMMENT ON COLUMN flux.reservataire.departement IS 'For a département: its code';
-
 
 CREATE TABLE flux.convention (
 	id				bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
@@ -322,7 +303,6 @@ COMMENT ON COLUMN flux.convention.delai_reponse_menage_jours IS 'Days for the ho
 
 COMMENT ON COLUMN flux.convention.report_jour_ouvre IS 'A calendar-day deadline falling on a non-working day is carried to the next jour ouvré (CPC art. 642)';
 
-
 --------------------------------------------------------------------------
 -- New programmes (their units refer to them; their first letting: conversion.sql)
 --------------------------------------------------------------------------
@@ -350,11 +330,9 @@ COMMENT ON COLUMN flux.programme.depcom IS 'INSEE code of its commune';
 
 COMMENT ON COLUMN flux.programme.date_livraison IS 'Delivery date';
 
-
 SELECT pg_catalog.pg_extension_config_dump('flux.programme', '');
 
 SELECT pg_catalog.pg_extension_config_dump('flux.programme_id_seq', '');
-
 
 -- logements: one row per unit, RPLS names and codes
 CREATE TABLE flux.logement (
@@ -460,7 +438,6 @@ COMMENT ON COLUMN flux.logement.exclusion IS 'Excluded from the flux (B): defenc
 
 COMMENT ON COLUMN flux.logement.stock_reservataire_id IS 'Réservataire the unit is still tied to in stock, if any';
 
-
 -- yearly parameters per bailleur x département
 CREATE TABLE flux.parametre_annuel (
 	bailleur_id		bigint NOT NULL REFERENCES flux.bailleur,
@@ -538,7 +515,6 @@ COMMENT ON COLUMN flux.parametre_annuel.soustraire_urgence IS 'Emergencies are s
 
 COMMENT ON COLUMN flux.parametre_annuel.date_communication IS 'Date the forecast was sent to the réservataires (before 28 February)';
 
-
 -- vacancies: a unit becomes available (the workflow grows from here)
 CREATE TABLE flux.vacance (
 	id				bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
@@ -573,7 +549,6 @@ COMMENT ON COLUMN flux.vacance.date_disponible IS 'Date the unit is available fo
 
 COMMENT ON COLUMN flux.vacance.date_relocation IS 'Date the next lease took effect (NULL while not relet)';
 
-
 SELECT pg_catalog.pg_extension_config_dump('flux.commune', '');
 
 SELECT pg_catalog.pg_extension_config_dump('flux.bailleur', '');
@@ -597,7 +572,6 @@ SELECT pg_catalog.pg_extension_config_dump('flux.parametre_annuel', '');
 SELECT pg_catalog.pg_extension_config_dump('flux.vacance', '');
 
 SELECT pg_catalog.pg_extension_config_dump('flux.vacance_id_seq', '');
-
 
 --------------------------------------------------------------------------
 -- Triggers: what a CHECK cannot see across tables
@@ -708,7 +682,6 @@ REVOKE EXECUTE ON FUNCTION flux.convention_verifier() FROM PUBLIC;
 
 COMMENT ON FUNCTION flux.convention_verifier() IS
 	'Trigger: a convention stays on its réservataire''s territory, in one département, and does not overlap another of the same parties';
-
 
 CREATE TRIGGER convention_verifier
 	BEFORE INSERT OR UPDATE ON flux.convention

@@ -9,8 +9,6 @@
 -- A change here goes into the next upgrade script too (docs/contributing.md).
 --
 
-
-
 --------------------------------------------------------------------------
 -- The rule (src/moteur.c)
 --------------------------------------------------------------------------
@@ -23,7 +21,6 @@ CREATE FUNCTION flux.classer_destinations(parts flux.taux[], donnes bigint[], du
 
 COMMENT ON FUNCTION flux.classer_destinations(flux.taux[], bigint[], double precision[], double precision[], boolean[]) IS
 	'The engine''s rule: ranks destinations (shares, units given, units due so far, segment retards, legal floors) by Tijdeman''s quota bound and the fair mix; ordre[1] is the recommendation, decision what decided it (quota, segment, priorite)';
-
 
 CREATE FUNCTION flux.simuler_noyau(parts integer[], debuts date[], fins date[], couverture boolean[],
 								   etat boolean[], dates date[], segments integer[], valeurs integer[])

@@ -9,8 +9,6 @@
 -- A change here goes into the next upgrade script too (docs/contributing.md).
 --
 
-
-
 --------------------------------------------------------------------------
 -- A suitable offer (src/offre.c)
 --------------------------------------------------------------------------
@@ -23,7 +21,6 @@ CREATE FUNCTION flux.taux_effort(loyer numeric, charges numeric, aide numeric, r
 COMMENT ON FUNCTION flux.taux_effort(numeric, numeric, numeric, numeric) IS
 	'Effort rate of a household (R. 441-3-1 CCH): (rent + charges - housing allowance) / resources, in percent to 0.01';
 
-
 CREATE FUNCTION flux.surface_minimale(personnes integer)
 	RETURNS integer
 	AS 'MODULE_PATHNAME', 'flux_surface_minimale'
@@ -31,7 +28,6 @@ CREATE FUNCTION flux.surface_minimale(personnes integer)
 
 COMMENT ON FUNCTION flux.surface_minimale(integer) IS
 	'Least living area in m² for a household (R. 822-25 CCH): 9 for one person, 16 for two, 9 more per person, 70 from eight';
-
 
 CREATE FUNCTION flux.typologie_adaptee(nbpiece integer, surfhab numeric, personnes integer,
 									   sous_occupation_max integer DEFAULT 1)

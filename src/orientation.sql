@@ -10,7 +10,6 @@
 -- A change here goes into the next upgrade script too (docs/contributing.md).
 --
 
-
 --------------------------------------------------------------------------
 -- Segments of a unit, and the counters the engine reads
 --------------------------------------------------------------------------
@@ -37,14 +36,12 @@ CREATE FUNCTION flux.segments(qpv boolean, nbpiece smallint, finan smallint, cus
 COMMENT ON FUNCTION flux.segments(boolean, smallint, smallint, smallint, text, smallint) IS
 	'The segments of a unit the fair mix follows: in/out of QPV, typologie (T1 .. T5+), financing (PLAI, PLUS, PLS, autre), commune, construction period';
 
-
 CREATE FUNCTION flux.dimensions() RETURNS text[]
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
 	RETURN '{qpv,typologie,financement,commune,periode}'::text[];
 
 COMMENT ON FUNCTION flux.dimensions() IS
 	'Names of the segment dimensions 1 to 5 of flux.segments and flux.compteur_orientation';
-
 
 /*
  * What the bailleur gave so far, by year: for each destination (a
@@ -87,7 +84,6 @@ COMMENT ON COLUMN flux.compteur_orientation.n IS 'Units oriented';
 
 SELECT pg_catalog.pg_extension_config_dump('flux.compteur_orientation', '');
 
-
 -- does an orientation count against the quota of its destination?
 CREATE FUNCTION flux.compte_au_quota(etat flux.etat_orientation, hors_flux flux.motif_hors_flux,
 									 refus_compte_quota boolean) RETURNS boolean
@@ -98,7 +94,6 @@ CREATE FUNCTION flux.compte_au_quota(etat flux.etat_orientation, hors_flux flux.
 
 COMMENT ON FUNCTION flux.compte_au_quota(flux.etat_orientation, flux.motif_hors_flux, boolean) IS
 	'An orientation counts against its destination''s quota: not cancelled, nor refused or expired unless its convention says so; outside the flux only the bailleur''s own share';
-
 
 -- what orientations add to the counters, by destination and segment
 CREATE FUNCTION flux.compteur_deltas(ids bigint[])
@@ -125,7 +120,6 @@ $$;
 
 COMMENT ON FUNCTION flux.compteur_deltas(bigint[]) IS
 	'What orientations count in flux.compteur_orientation: one row per destination (its own, and -1 for all), dimension and segment';
-
 
 -- add (signe 1) or take away (-1) orientations from the counters
 CREATE FUNCTION flux.compteur_ajouter(ids bigint[], signe integer) RETURNS void
@@ -206,7 +200,6 @@ REVOKE EXECUTE ON FUNCTION flux.orientation_compter() FROM PUBLIC;
 COMMENT ON FUNCTION flux.orientation_compter() IS
 	'Trigger (each statement): keeps flux.compteur_orientation as orientations are created and change state';
 
-
 CREATE TRIGGER orientation_compter_insertion
 	AFTER INSERT ON flux.orientation REFERENCING NEW TABLE AS nouvelles
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.orientation_compter();
@@ -214,7 +207,6 @@ CREATE TRIGGER orientation_compter_insertion
 CREATE TRIGGER orientation_compter_modification
 	AFTER UPDATE ON flux.orientation REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.orientation_compter();
-
 
 -- rebuild the counters from the orientations (after a restore, or to check them)
 CREATE FUNCTION flux.recompter() RETURNS bigint
@@ -238,7 +230,6 @@ $$;
 
 COMMENT ON FUNCTION flux.recompter() IS
 	'Rebuilds flux.compteur_orientation from flux.orientation; returns the orientations counted';
-
 
 --------------------------------------------------------------------------
 -- The recommendation for a vacancy
@@ -431,7 +422,6 @@ $$;
 COMMENT ON FUNCTION flux.recommander(bigint, date, boolean) IS
 	'Every destination of a vacancy ranked by the engine (quota bound, fair mix by segment, the State''s floor outside QPV), with its counters and a reason; avec_exclus lists the conventions that cannot take it and why';
 
-
 /*
  * flux.orienter: records the bailleur's decision for a vacancy (a
  * convention, or NULL for its own share) with the engine's recommendation
@@ -475,7 +465,6 @@ $$;
 COMMENT ON FUNCTION flux.orienter(bigint, bigint, date, text) IS
 	'Records the bailleur''s decision for a vacancy (a convention, or NULL for its own share) with the engine''s recommendation at that moment; returns the orientation';
 
-
 --------------------------------------------------------------------------
 -- Replaying a year through the engine
 --------------------------------------------------------------------------
@@ -503,7 +492,6 @@ CREATE FUNCTION flux.codes_segments(qpv boolean, nbpiece smallint, finan smallin
 
 COMMENT ON FUNCTION flux.codes_segments(boolean, smallint, smallint, smallint, text, smallint, text[]) IS
 	'A unit''s five segments (flux.segments) as codes from 0: QPV, typologie, financing, its commune''s place in communes, period';
-
 
 /*
  * flux.simuler: replays a year of vacancies through the engine without
@@ -620,7 +608,6 @@ $$;
 
 COMMENT ON FUNCTION flux.simuler(bigint, text, integer, integer, integer) IS
 	'Replays a year of vacancies (recorded, or n drawn from the assiette) through the engine without writing anything: per destination and segment, units due and obtained';
-
 
 CREATE FUNCTION flux.compteur_appliquer(plus bigint[], moins bigint[]) RETURNS void
 	LANGUAGE plpgsql

@@ -9,7 +9,6 @@
 -- A change here goes into the next upgrade script too (docs/contributing.md).
 --
 
-
 --------------------------------------------------------------------------
 -- Yearly rates, kept year by year
 --------------------------------------------------------------------------
@@ -49,9 +48,7 @@ COMMENT ON COLUMN flux.taux_annuel.applique IS 'Applied to the convention (its c
 
 COMMENT ON COLUMN flux.taux_annuel.calcule_le IS 'When computed';
 
-
 SELECT pg_catalog.pg_extension_config_dump('flux.taux_annuel', '');
-
 
 -- the years the yearly functions take (those of flux.parametre_annuel)
 CREATE FUNCTION flux.verifier_annee(annee integer) RETURNS void
@@ -69,7 +66,6 @@ $$;
 
 COMMENT ON FUNCTION flux.verifier_annee(integer) IS
 	'Raises 22023 unless the year is between 2000 and 2100 (the years of flux.parametre_annuel); used by every yearly function';
-
 
 /*
  * The yearly update (FAQ §4.4): a réservataire's rate follows the
@@ -175,7 +171,6 @@ $$;
 
 COMMENT ON FUNCTION flux.actualiser_taux(bigint, text, integer, boolean) IS
 	'Yearly update of the rates of a bailleur''s flux conventions in a département from running stock rights over the assiette of the year; records flux.taux_annuel, and with appliquer writes the convention (caps checked)';
-
 
 --------------------------------------------------------------------------
 -- The shares of a year and the units each is due
@@ -331,7 +326,6 @@ $$;
 
 COMMENT ON FUNCTION flux.parts(bigint, text, integer) IS
 	'Every share of a bailleur''s forecast flux in a département for year N and the units each is due (flux.repartir), the unreserved share last: the counts sum exactly to flux_a_repartir';
-
 
 /*
  * The State's share, commune by commune and outside QPV (R. 441-5-2 CCH;

@@ -9,7 +9,6 @@
 -- A change here goes into the next upgrade script too (docs/contributing.md).
 --
 
-
 --------------------------------------------------------------------------
 -- Apportionment (src/repartition.c)
 --------------------------------------------------------------------------
@@ -18,7 +17,6 @@ CREATE FUNCTION flux.repartir(total integer, parts flux.taux[])
 	RETURNS integer[]
 	AS 'MODULE_PATHNAME', 'flux_repartir'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-
 
 COMMENT ON FUNCTION flux.repartir(integer, flux.taux[]) IS
 	'Units of total due to each share, by largest remainder over the shares and the implicit unreserved share (100 % - sum); counts are exact and never off their quota by a unit';

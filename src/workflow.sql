@@ -10,7 +10,6 @@
 -- A change here goes into the next upgrade script too (docs/contributing.md).
 --
 
-
 --------------------------------------------------------------------------
 -- Types of the workflow
 --------------------------------------------------------------------------
@@ -22,18 +21,15 @@ CREATE TYPE flux.etat_orientation AS ENUM (
 COMMENT ON TYPE flux.etat_orientation IS
 	'State of an orientation: proposed to the réservataire, accepted, candidates designated, attributed by the CALEOL, lease signed; dead ends: refused, returned to the bailleur, expired, cancelled';
 
-
 CREATE TYPE flux.motif_hors_flux AS ENUM (
 	'mutation', 'anru', 'orcod', 'lhi', 'vente', 'urgence', 'non_reserve', 'premiere_location');
 
 COMMENT ON TYPE flux.motif_hors_flux IS
 	'Why a vacancy is let outside any réservataire''s share: internal mutation, ANRU/ORCOD/LHI relocation, sale, emergency, the bailleur''s unreserved share, a first letting (stock)';
 
-
 CREATE TYPE flux.designe_par AS ENUM ('reservataire', 'bailleur');
 
 COMMENT ON TYPE flux.designe_par IS 'Who designated a candidate: the réservataire, or the bailleur (completing the list, or on its behalf)';
-
 
 CREATE TYPE flux.decision_caleol AS ENUM (
 	'attribution', 'attribution_sous_condition', 'non_attribution', 'irrecevable');
@@ -41,12 +37,10 @@ CREATE TYPE flux.decision_caleol AS ENUM (
 COMMENT ON TYPE flux.decision_caleol IS
 	'Decision of the CALEOL on a candidate (CCH R. 441-3): attribution (ranked), attribution under condition, non-attribution, inadmissible';
 
-
 CREATE TYPE flux.reponse_menage AS ENUM ('acceptee', 'refusee', 'sans_reponse');
 
 COMMENT ON TYPE flux.reponse_menage IS
 	'The household''s answer to a proposal; no answer within the delay is a refusal';
-
 
 --------------------------------------------------------------------------
 -- Tables of the workflow
@@ -130,7 +124,6 @@ COMMENT ON COLUMN flux.orientation.date_bail IS 'Date the lease was signed';
 COMMENT ON COLUMN flux.orientation.motif IS 'Why the last change of state (a refusal''s reason, a cancellation)';
 
 COMMENT ON COLUMN flux.orientation.modifie_le IS 'Last change';
-
 
 -- a candidate designated on an orientation, through CALEOL, proposal and lease
 CREATE TABLE flux.candidature (
@@ -246,7 +239,6 @@ COMMENT ON COLUMN flux.candidature.refus_valide_le IS 'Date the réservataire va
 
 COMMENT ON COLUMN flux.candidature.date_bail IS 'Date the lease was signed';
 
-
 -- every change of state, append-only
 CREATE TABLE flux.orientation_historique (
 	id				bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -288,7 +280,6 @@ COMMENT ON COLUMN flux.orientation_historique.origine IS 'utilisateur, or echean
 
 COMMENT ON COLUMN flux.orientation_historique.motif IS 'Why';
 
-
 SELECT pg_catalog.pg_extension_config_dump('flux.orientation', '');
 
 SELECT pg_catalog.pg_extension_config_dump('flux.orientation_id_seq', '');
@@ -300,7 +291,6 @@ SELECT pg_catalog.pg_extension_config_dump('flux.candidature_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('flux.orientation_historique', '');
 
 SELECT pg_catalog.pg_extension_config_dump('flux.orientation_historique_id_seq', '');
-
 
 --------------------------------------------------------------------------
 -- Triggers: the state machine and its deadlines
@@ -316,7 +306,6 @@ CREATE FUNCTION flux.reporter(d date, zone text, reporter boolean) RETURNS date
 COMMENT ON FUNCTION flux.reporter(date, text, boolean) IS
 	'A deadline d, carried to the next jour ouvré of the zone when it falls on a non-working day and reporter is true';
 
-
 -- the states an orientation may go to from each state
 CREATE FUNCTION flux.etats_suivants(etat flux.etat_orientation) RETURNS flux.etat_orientation[]
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -329,7 +318,6 @@ CREATE FUNCTION flux.etats_suivants(etat flux.etat_orientation) RETURNS flux.eta
 
 COMMENT ON FUNCTION flux.etats_suivants(flux.etat_orientation) IS
 	'The states an orientation may go to from a state (docs/workflow.md); empty for the final states';
-
 
 /*
  * A new orientation, in two triggers so that an INSERT of many rows stays
@@ -356,11 +344,9 @@ REVOKE EXECUTE ON FUNCTION flux.orientation_estampiller() FROM PUBLIC;
 COMMENT ON FUNCTION flux.orientation_estampiller() IS
 	'Trigger (C): a new orientation starts proposed without stamps; stamps its zone and its answer deadline, or its acceptance under delegated management and outside the flux';
 
-
 CREATE TRIGGER orientation_estampiller
 	BEFORE INSERT ON flux.orientation
 	FOR EACH ROW EXECUTE FUNCTION flux.orientation_estampiller();
-
 
 CREATE FUNCTION flux.orientation_verifier_insertion() RETURNS trigger
 	LANGUAGE plpgsql
@@ -458,11 +444,9 @@ REVOKE EXECUTE ON FUNCTION flux.orientation_verifier_insertion() FROM PUBLIC;
 COMMENT ON FUNCTION flux.orientation_verifier_insertion() IS
 	'Trigger (each statement): new orientations are of vacant units, in the assiette, to a flux convention in force covering them; reports the first at fault';
 
-
 CREATE TRIGGER orientation_verifier_insertion
 	AFTER INSERT ON flux.orientation REFERENCING NEW TABLE AS nouvelles
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.orientation_verifier_insertion();
-
 
 /*
  * A change: only the transitions of flux.etats_suivants; an answer after
@@ -565,11 +549,9 @@ REVOKE EXECUTE ON FUNCTION flux.orientation_avant_modification() FROM PUBLIC;
 COMMENT ON FUNCTION flux.orientation_avant_modification() IS
 	'Trigger: only legal transitions (flux.etats_suivants); answers within their deadline; stamps or moves the designation deadlines';
 
-
 CREATE TRIGGER orientation_avant_modification
 	BEFORE UPDATE ON flux.orientation
 	FOR EACH ROW EXECUTE FUNCTION flux.orientation_avant_modification();
-
 
 -- history: one statement-level insert per statement, from the transition tables
 CREATE FUNCTION flux.orientation_historiser() RETURNS trigger
@@ -598,7 +580,6 @@ REVOKE EXECUTE ON FUNCTION flux.orientation_historiser() FROM PUBLIC;
 COMMENT ON FUNCTION flux.orientation_historiser() IS
 	'Trigger: records every creation and change of state of orientations in flux.orientation_historique (one insert per statement)';
 
-
 CREATE TRIGGER orientation_historiser_insertion
 	AFTER INSERT ON flux.orientation REFERENCING NEW TABLE AS nouvelles
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.orientation_historiser();
@@ -606,7 +587,6 @@ CREATE TRIGGER orientation_historiser_insertion
 CREATE TRIGGER orientation_historiser_modification
 	AFTER UPDATE ON flux.orientation REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.orientation_historiser();
-
 
 -- the history is append-only
 CREATE FUNCTION flux.historique_immuable() RETURNS trigger
@@ -624,7 +604,6 @@ REVOKE EXECUTE ON FUNCTION flux.historique_immuable() FROM PUBLIC;
 COMMENT ON FUNCTION flux.historique_immuable() IS
 	'Trigger: refuses UPDATE, DELETE and TRUNCATE of flux.orientation_historique';
 
-
 CREATE TRIGGER historique_immuable
 	BEFORE UPDATE OR DELETE ON flux.orientation_historique
 	FOR EACH ROW EXECUTE FUNCTION flux.historique_immuable();
@@ -632,7 +611,6 @@ CREATE TRIGGER historique_immuable
 CREATE TRIGGER historique_immuable_truncate
 	BEFORE TRUNCATE ON flux.orientation_historique
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.historique_immuable();
-
 
 -- an orientation is never deleted: it is cancelled, and its history stays
 CREATE FUNCTION flux.orientation_sans_suppression() RETURNS trigger
@@ -650,7 +628,6 @@ REVOKE EXECUTE ON FUNCTION flux.orientation_sans_suppression() FROM PUBLIC;
 COMMENT ON FUNCTION flux.orientation_sans_suppression() IS
 	'Trigger: refuses DELETE and TRUNCATE of flux.orientation (cancel instead; the history refers to it)';
 
-
 CREATE TRIGGER orientation_sans_suppression
 	BEFORE DELETE ON flux.orientation
 	FOR EACH ROW EXECUTE FUNCTION flux.orientation_sans_suppression();
@@ -658,7 +635,6 @@ CREATE TRIGGER orientation_sans_suppression
 CREATE TRIGGER orientation_sans_suppression_truncate
 	BEFORE TRUNCATE ON flux.orientation
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.orientation_sans_suppression();
-
 
 /*
  * A new candidate: the orientation is accepted (or has candidates); a
@@ -742,11 +718,9 @@ REVOKE EXECUTE ON FUNCTION flux.candidature_avant_insertion() FROM PUBLIC;
 COMMENT ON FUNCTION flux.candidature_avant_insertion() IS
 	'Trigger: candidates on an accepted orientation, before the designation deadline (or its extension), no more than the convention allows (3, 1 for DALO)';
 
-
 CREATE TRIGGER candidature_avant_insertion
 	BEFORE INSERT ON flux.candidature
 	FOR EACH ROW EXECUTE FUNCTION flux.candidature_avant_insertion();
-
 
 /*
  * A candidate's steps: the CALEOL's decision, the proposal (effort rate,
@@ -878,11 +852,9 @@ REVOKE EXECUTE ON FUNCTION flux.candidature_avant_modification() FROM PUBLIC;
 COMMENT ON FUNCTION flux.candidature_avant_modification() IS
 	'Trigger: a candidate''s steps in order (CALEOL, proposal with its suitability and DALO mentions, answer within its deadline, illegitimate refusal, lease)';
 
-
 CREATE TRIGGER candidature_avant_modification
 	BEFORE UPDATE ON flux.candidature
 	FOR EACH ROW EXECUTE FUNCTION flux.candidature_avant_modification();
-
 
 /*
  * The orientation follows its candidates: the first candidate makes it
@@ -960,11 +932,9 @@ REVOKE EXECUTE ON FUNCTION flux.candidature_apres() FROM PUBLIC;
 COMMENT ON FUNCTION flux.candidature_apres() IS
 	'Trigger: the orientation follows its candidates (designated, attributed, back after a refusal, lease signed) and every step is recorded';
 
-
 CREATE TRIGGER candidature_apres
 	AFTER INSERT OR UPDATE ON flux.candidature
 	FOR EACH ROW EXECUTE FUNCTION flux.candidature_apres();
-
 
 --------------------------------------------------------------------------
 -- The sweep of expired deadlines, and what is due
@@ -994,7 +964,6 @@ CREATE FUNCTION flux.appliquer_echeances(a_la_date timestamptz DEFAULT now())
 
 COMMENT ON FUNCTION flux.appliquer_echeances(timestamptz) IS
 	'Applies every deadline passed by a_la_date (tacit acceptance or expiry, return to the bailleur, a household''s silence), skipping rows locked by users; idempotent; returns the transitions applied, recorded in the history with origine echeance';
-
 
 -- every deadline still running, late or due, for the people who act on it
 CREATE VIEW flux.echeances WITH (security_invoker = true) AS
@@ -1050,7 +1019,6 @@ COMMENT ON COLUMN flux.echeances.jours_ouvres_restants IS 'Jours ouvrés from to
 COMMENT ON COLUMN flux.echeances.en_retard IS 'The deadline has passed';
 
 COMMENT ON COLUMN flux.echeances.au_terme IS 'What happens then';
-
 
 --------------------------------------------------------------------------
 -- Counting for each convention
@@ -1122,7 +1090,6 @@ $$;
 COMMENT ON FUNCTION flux.decompte(bigint, text, integer) IS
 	'For each flux convention of a bailleur in a département and year N: units due (flux.parts), orientations, attributions, leases, validated illegitimate refusals, what counts by the convention''s event, and the deficit';
 
-
 -- relocations outside the flux: in the priority statistics, against no contingent
 CREATE FUNCTION flux.decompte_hors_flux(bailleur bigint, departement text, annee integer)
 	RETURNS TABLE (hors_flux text, orientations bigint, baux bigint, baux_prioritaires bigint, baux_dalo bigint)
@@ -1161,7 +1128,6 @@ COMMENT ON COLUMN flux.orientation.rang_recommande IS 'Rank of the destination t
 COMMENT ON COLUMN flux.orientation.attributaire_id IS
 	'The candidate the unit is attributed to (kept by flux, see flux.attributaire): the one who signed the lease, else the first ranked of those the CALEOL attributed it to or whose refusal of a suitable offer was validated as illegitimate';
 
-
 /*
  * flux.attributaire: the rule, in one place.  Among an orientation's
  * candidates the CALEOL attributed the unit to (or whose refusal of a
@@ -1183,7 +1149,6 @@ END;
 
 COMMENT ON FUNCTION flux.attributaire(bigint) IS
 	'The candidate an orientation''s unit is attributed to: who signed the lease, else the first ranked attributed by the CALEOL (or whose refusal was validated as illegitimate); NULL if none';
-
 
 /*
  * flux.recalculer_attributaires: sets attributaire_id from the rule for
@@ -1220,7 +1185,6 @@ $$;
 COMMENT ON FUNCTION flux.recalculer_attributaires() IS
 	'Sets flux.orientation.attributaire_id from flux.attributaire''s rule wherever it differs (after a load with the triggers off); returns the orientations corrected';
 
-
 -- the candidates' steps move it
 CREATE FUNCTION flux.candidature_attributaire() RETURNS trigger
 	LANGUAGE plpgsql
@@ -1238,14 +1202,12 @@ REVOKE EXECUTE ON FUNCTION flux.candidature_attributaire() FROM PUBLIC;
 COMMENT ON FUNCTION flux.candidature_attributaire() IS
 	'Trigger: a CALEOL decision or rank, a validated refusal or a lease moves flux.orientation.attributaire_id';
 
-
 CREATE TRIGGER candidature_attributaire
 	AFTER UPDATE OF decision_caleol, rang_caleol, refus_valide_le, date_bail ON flux.candidature
 	FOR EACH ROW
 	WHEN (NEW.decision_caleol IS DISTINCT FROM OLD.decision_caleol OR NEW.rang_caleol IS DISTINCT FROM OLD.rang_caleol
 		  OR NEW.refus_valide_le IS DISTINCT FROM OLD.refus_valide_le OR NEW.date_bail IS DISTINCT FROM OLD.date_bail)
 	EXECUTE FUNCTION flux.candidature_attributaire();
-
 
 -- and nobody else: it is the rule's, never typed in (a new orientation
 -- has none: flux.orientation_estampiller refuses it)
@@ -1270,13 +1232,11 @@ REVOKE EXECUTE ON FUNCTION flux.orientation_attributaire() FROM PUBLIC;
 COMMENT ON FUNCTION flux.orientation_attributaire() IS
 	'Trigger: attributaire_id only ever takes the value of flux.attributaire (the candidates'' steps set it)';
 
-
 CREATE TRIGGER orientation_attributaire
 	BEFORE UPDATE OF attributaire_id ON flux.orientation
 	FOR EACH ROW
 	WHEN (NEW.attributaire_id IS DISTINCT FROM OLD.attributaire_id)
 	EXECUTE FUNCTION flux.orientation_attributaire();
-
 
 /*
  * Every bilan filters on annee, extract(year FROM date_orientation): without
@@ -1290,7 +1250,6 @@ CREATE STATISTICS flux.orientation_annee ON ((extract(year FROM date_orientation
 COMMENT ON STATISTICS flux.orientation_annee IS
 	'Statistics on the year of the orientations, which every bilan filters on (flux.bilan_orientation.annee)';
 
-
 CREATE UNIQUE INDEX candidature_un_bail_par_orientation ON flux.candidature (orientation_id)
 	WHERE date_bail IS NOT NULL;
 
@@ -1302,7 +1261,6 @@ CREATE UNIQUE INDEX orientation_un_bail_par_vacance ON flux.orientation (vacance
 
 COMMENT ON INDEX flux.orientation_un_bail_par_vacance IS
 	'One lease per vacancy: at most one of its orientations bail_signe';
-
 
 -- The row write both kinds of steps take on the orientation first.  Under
 -- REPEATABLE READ and SERIALIZABLE a concurrent change of the orientation
@@ -1335,7 +1293,6 @@ $$;
 
 COMMENT ON FUNCTION flux.orientation_toucher(bigint, text) IS
 	'Writes the orientation (modifie_le) before a step on it, so that concurrent steps on one orientation follow each other; 40001 naming it when a concurrent one committed first under REPEATABLE READ or SERIALIZABLE';
-
 
 -- The history's origine.  A session can set any custom setting, so
 -- flux.origine (0.5.0 to 0.8.0) let any change be labelled the sweep's.  Now
@@ -1413,8 +1370,6 @@ $$;
 
 COMMENT ON FUNCTION flux.balayer_echeances(timestamptz) IS
 	'The statements of the deadline sweep; run them through flux.appliquer_echeances, which records them as the sweep''s (called directly, they are recorded as the user''s)';
-
-
 
 -- A history row written by hand (a role that may orient may insert into the
 -- history, since the triggers run with its rights) cannot claim the sweep's
