@@ -44,6 +44,8 @@
 
 #include <math.h>
 
+#include "common/int.h"
+
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
@@ -71,6 +73,8 @@ typedef struct Etat
 	const Destination *dest;
 	int64	   *donnes;			/* a_i as the simulation goes */
 	int64		pas;			/* steps played after the vacancy */
+	bool		grand;			/* counts so large that d a + d - 1 might
+								 * not fit in 64 bits (see plus_tot) */
 } Etat;
 
 /* deficit of i once this unit and pas more are oriented, in hundredths of a percent */
@@ -98,13 +102,29 @@ proche(const Etat *e, int i, int h)
 	return def * e->d >= (int128) (e->d - 1) * TAUX_MAX;
 }
 
-/* deadline of i before j: (d a_i + d - 1) / p_i < (d a_j + d - 1) / p_j */
+/*
+ * deadline of i before j: (d a_i + d - 1) / p_i < (d a_j + d - 1) / p_j.
+ * The numerators are products in 128 bits.  d a + d - 1 itself fits in 64
+ * bits for any real count of units (MoteurClasser checks it once, with the
+ * steps the look-ahead may add): then it is one multiply, as this runs in
+ * the innermost loops; past that bound, every term is widened first.
+ */
 static inline bool
 plus_tot(const Etat *e, int i, int j)
 {
-	int128		di = ((int128) e->d * e->donnes[i] + e->d - 1) * e->dest[j].part;
-	int128		dj = ((int128) e->d * e->donnes[j] + e->d - 1) * e->dest[i].part;
+	int128		di,
+				dj;
 
+	if (likely(!e->grand))
+	{
+		di = (int128) (e->d * e->donnes[i] + e->d - 1) * e->dest[j].part;
+		dj = (int128) (e->d * e->donnes[j] + e->d - 1) * e->dest[i].part;
+	}
+	else
+	{
+		di = ((int128) e->d * e->donnes[i] + e->d - 1) * e->dest[j].part;
+		dj = ((int128) e->d * e->donnes[j] + e->d - 1) * e->dest[i].part;
+	}
 	return di < dj || (di == dj && i < j);
 }
 
@@ -151,7 +171,7 @@ dans_la_borne(const Etat *e, int i)
  * need checking, and once they agree everywhere the futures are the same.
  */
 static bool
-sur(const Destination *dest, int k, int64 d, int c, int tij, int fenetre)
+sur(const Destination *dest, int k, int64 d, bool grand, int c, int tij, int fenetre)
 {
 	Etat		ea,
 				eb;
@@ -170,6 +190,7 @@ sur(const Destination *dest, int k, int64 d, int c, int tij, int fenetre)
 	ea.donnes = a;
 	eb.donnes = b;
 	ea.pas = eb.pas = 0;
+	ea.grand = eb.grand = grand;
 	a[c]++;
 	b[tij]++;
 	ok = dans_la_borne(&ea, c) && dans_la_borne(&ea, tij);
@@ -236,6 +257,7 @@ MoteurClasser(const Destination *dest, int k, int *ordre)
 	int		   *eligibles = palloc(sizeof(int) * Max(k, 1));
 	int		   *autres = palloc(sizeof(int) * Max(k, 1));
 	int		   *sans_part = palloc(sizeof(int) * Max(k, 1));
+	int64		max_donnes = 0;
 	int			ne = 0,
 				na = 0,
 				ns = 0,
@@ -252,6 +274,7 @@ MoteurClasser(const Destination *dest, int k, int *ordre)
 	for (i = 0; i < k; i++)
 	{
 		donnes[i] = dest[i].donnes;
+		max_donnes = Max(max_donnes, dest[i].donnes);
 		if (dest[i].part > 0)
 			m++;
 	}
@@ -261,6 +284,8 @@ MoteurClasser(const Destination *dest, int k, int *ordre)
 	e.donnes = donnes;
 	e.pas = 0;
 	fenetre = Min(FENETRE_MAX, 2 * m + 2);
+	/* d (a + steps of the look-ahead + 1) + d - 1 <= INT64_MAX for every a? */
+	e.grand = max_donnes > (PG_INT64_MAX - e.d) / e.d - (FENETRE_MAX + 2);
 
 	for (i = 0; i < k; i++)
 	{
@@ -292,7 +317,7 @@ MoteurClasser(const Destination *dest, int k, int *ordre)
 			if (!proche(&e, c, m))
 				continue;
 			essais++;
-			if (sur(dest, k, e.d, c, tij, fenetre))
+			if (sur(dest, k, e.d, e.grand, c, tij, fenetre))
 			{
 				choisi = c;
 				break;
