@@ -348,37 +348,50 @@ MoteurClasser(const Destination *dest, int k, int *ordre)
 	return decision;
 }
 
-/* deconstruct a one-dimensional array of the given type without NULLs */
+/*
+ * The elements of an array argument, checked: of the declared element type,
+ * one-dimensional unless plat (then any shape: the caller checks it), and
+ * without NULL unless nuls_permis.  Used by both SQL functions of the engine;
+ * forme and nul are the hints of the shape and NULL errors.
+ */
 static int
-tableau(ArrayType *arr, Oid type, const char *nom, Datum **elems)
+tableau(ArrayType *arr, Oid type, const char *nom, bool plat, bool nuls_permis,
+		const char *forme, const char *nul, Datum **elems, bool **nuls)
 {
 	int16		typlen;
 	bool		typbyval;
 	char		typalign;
-	bool	   *nulls;
 	int			n;
 	int			i;
 
-	if (ARR_NDIM(arr) > 1)
+	if (!plat && ARR_NDIM(arr) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("%s must be a one-dimensional array, not %d dimensions", nom, ARR_NDIM(arr)),
-				 errhint("Pass one value per destination.")));
+				 errhint("%s", forme)));
 	if (ARR_ELEMTYPE(arr) != type)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("%s must be an array of %s, not of %s", nom,
 						format_type_be(type), format_type_be(ARR_ELEMTYPE(arr)))));
 	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
-	deconstruct_array(arr, type, typlen, typbyval, typalign, elems, &nulls, &n);
-	for (i = 0; i < n; i++)
-		if (nulls[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s %d is null", nom, i + 1),
-					 errhint("Pass a value for every destination.")));
+	deconstruct_array(arr, type, typlen, typbyval, typalign, elems, nuls, &n);
+	if (!nuls_permis)
+		for (i = 0; i < n; i++)
+			if ((*nuls)[i])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("%s %d is null", nom, i + 1),
+						 errhint("%s", nul)));
 	return n;
 }
+
+/* an array of classer_destinations: one value per destination */
+#define DESTINATIONS(arg, type, nom, elems) \
+	tableau(PG_GETARG_ARRAYTYPE_P(arg), (type), (nom), false, false, \
+			"Pass one value per destination.", "Pass a value for every destination.", \
+			(elems), &vides)
+
 
 /*
  * flux.classer_destinations(parts flux.taux[], donnes bigint[],
@@ -390,6 +403,7 @@ PG_FUNCTION_INFO_V1(flux_classer_destinations);
 Datum
 flux_classer_destinations(PG_FUNCTION_ARGS)
 {
+	bool	   *vides;		/* the NULL flags of the arrays (none allowed) */
 	Datum	   *parts,
 			   *donnes,
 			   *dus,
@@ -408,12 +422,11 @@ flux_classer_destinations(PG_FUNCTION_ARGS)
 	static const char *const decisions[] = {"quota", "segment", "priorite"};
 
 	/* the declared type of the shares: flux.taux[] */
-	k = tableau(PG_GETARG_ARRAYTYPE_P(0),
-				get_element_type(get_fn_expr_argtype(fcinfo->flinfo, 0)), "share", &parts);
-	if (tableau(PG_GETARG_ARRAYTYPE_P(1), INT8OID, "units given", &donnes) != k ||
-		tableau(PG_GETARG_ARRAYTYPE_P(2), FLOAT8OID, "units due", &dus) != k ||
-		tableau(PG_GETARG_ARRAYTYPE_P(3), FLOAT8OID, "segment retard", &retards) != k ||
-		tableau(PG_GETARG_ARRAYTYPE_P(4), BOOLOID, "priority", &priorites) != k)
+	k = DESTINATIONS(0, get_element_type(get_fn_expr_argtype(fcinfo->flinfo, 0)), "share", &parts);
+	if (DESTINATIONS(1, INT8OID, "units given", &donnes) != k ||
+		DESTINATIONS(2, FLOAT8OID, "units due", &dus) != k ||
+		DESTINATIONS(3, FLOAT8OID, "segment retard", &retards) != k ||
+		DESTINATIONS(4, BOOLOID, "priority", &priorites) != k)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("the five arrays must have one element per destination (%d)", k),
@@ -481,13 +494,16 @@ flux_classer_destinations(PG_FUNCTION_ARGS)
  * coverage, and that the counters fit in memory.  Every refusal is a user
  * error (22023 for a value, 2202E for a length, 54000 past a limit).
  */
+/* the hint of every refusal of flux.simuler_noyau's arguments */
+#define SIMULATION_CONSEIL "flux.simuler prepares these arrays; call it rather than flux.simuler_noyau."
+
 static void
 simulation_valeur_invalide(const char *quoi, int rang, int64 valeur, const char *attendu)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("%s %d is " INT64_FORMAT ", outside %s", quoi, rang, valeur, attendu),
-			 errhint("flux.simuler prepares these arrays; call it rather than flux.simuler_noyau.")));
+			 errhint(SIMULATION_CONSEIL)));
 }
 
 static void
@@ -497,7 +513,7 @@ simulation_longueur(const char *quoi, int64 longueur, int64 attendue, const char
 			(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 			 errmsg("%s has " INT64_FORMAT " elements, not " INT64_FORMAT " (%s)",
 					quoi, longueur, attendue, par),
-			 errhint("flux.simuler prepares these arrays; call it rather than flux.simuler_noyau.")));
+			 errhint(SIMULATION_CONSEIL)));
 }
 
 /* cells of the counters: dimension 0 has one code, then each dimension's codes */
@@ -705,33 +721,10 @@ simuler_ligne(void *arg, int destination, int dimension, int code, double dus, i
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, valeurs, nuls);
 }
 
-/* the elements of a one-dimensional array of a fixed-width by-value type */
-static int
-tableau_valeurs(ArrayType *arr, Oid type, const char *nom, bool nuls_permis,
-				Datum **elems, bool **nuls)
-{
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-	int			n;
-	int			i;
-
-	if (ARR_ELEMTYPE(arr) != type)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("%s must be an array of %s, not of %s", nom,
-						format_type_be(type), format_type_be(ARR_ELEMTYPE(arr)))));
-	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
-	deconstruct_array(arr, type, typlen, typbyval, typalign, elems, nuls, &n);
-	if (!nuls_permis)
-		for (i = 0; i < n; i++)
-			if ((*nuls)[i])
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("%s %d is null", nom, i + 1),
-						 errhint("flux.simuler prepares these arrays; call it rather than flux.simuler_noyau.")));
-	return n;
-}
+/* an array of simuler_noyau (plat: segments, whose shape is checked apart) */
+#define SIMULATION(arr, type, nom, plat, nuls_permis, elems, nuls) \
+	tableau((arr), (type), (nom), (plat), (nuls_permis), SIMULATION_CONSEIL, SIMULATION_CONSEIL, \
+			(elems), (nuls))
 
 /*
  * flux.simuler_noyau: a year of vacancies through the engine, in memory.
@@ -775,18 +768,18 @@ flux_simuler_noyau(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 
-	s.k = tableau_valeurs(PG_GETARG_ARRAYTYPE_P(0), INT4OID, "share", false, &e, &nuls);
+	s.k = SIMULATION(PG_GETARG_ARRAYTYPE_P(0), INT4OID, "share", false, false, &e, &nuls);
 	parts = palloc(sizeof(int32) * Max(s.k, 1));
 	for (i = 0; i < s.k; i++)
 		parts[i] = DatumGetInt32(e[i]);
 
-	if ((n = tableau_valeurs(PG_GETARG_ARRAYTYPE_P(1), DATEOID, "start", false, &e, &nuls)) != s.k)
+	if ((n = SIMULATION(PG_GETARG_ARRAYTYPE_P(1), DATEOID, "start", false, false, &e, &nuls)) != s.k)
 		simulation_longueur("starts", n, s.k, "one per share");
 	debuts = palloc(sizeof(DateADT) * Max(s.k, 1));
 	for (i = 0; i < s.k; i++)
 		debuts[i] = DatumGetDateADT(e[i]);
 
-	if ((n = tableau_valeurs(PG_GETARG_ARRAYTYPE_P(2), DATEOID, "end", true, &e, &nuls)) != s.k)
+	if ((n = SIMULATION(PG_GETARG_ARRAYTYPE_P(2), DATEOID, "end", false, true, &e, &nuls)) != s.k)
 		simulation_longueur("ends", n, s.k, "one per share, NULL when open");
 	fins = palloc(sizeof(DateADT) * Max(s.k, 1));
 	fin_ouverte = palloc(sizeof(bool) * Max(s.k, 1));
@@ -796,7 +789,7 @@ flux_simuler_noyau(PG_FUNCTION_ARGS)
 		fins[i] = nuls[i] ? 0 : DatumGetDateADT(e[i]);
 	}
 
-	ncouv = tableau_valeurs(PG_GETARG_ARRAYTYPE_P(3), BOOLOID, "coverage", false, &e, &nuls);
+	ncouv = SIMULATION(PG_GETARG_ARRAYTYPE_P(3), BOOLOID, "coverage", false, false, &e, &nuls);
 	s.nc = s.k > 0 ? ncouv / s.k : 0;
 	if ((int64) s.nc * s.k != ncouv)
 		simulation_longueur("coverage", ncouv, (int64) s.k * (s.nc + 1), "one per share and commune");
@@ -804,13 +797,13 @@ flux_simuler_noyau(PG_FUNCTION_ARGS)
 	for (i = 0; i < ncouv; i++)
 		couverture[i] = DatumGetBool(e[i]);
 
-	if ((n = tableau_valeurs(PG_GETARG_ARRAYTYPE_P(4), BOOLOID, "State flag", false, &e, &nuls)) != s.k)
+	if ((n = SIMULATION(PG_GETARG_ARRAYTYPE_P(4), BOOLOID, "State flag", false, false, &e, &nuls)) != s.k)
 		simulation_longueur("State flags", n, s.k, "one per share");
 	etat = palloc(sizeof(bool) * Max(s.k, 1));
 	for (i = 0; i < s.k; i++)
 		etat[i] = DatumGetBool(e[i]);
 
-	s.n = tableau_valeurs(PG_GETARG_ARRAYTYPE_P(5), DATEOID, "date", false, &e, &nuls);
+	s.n = SIMULATION(PG_GETARG_ARRAYTYPE_P(5), DATEOID, "date", false, false, &e, &nuls);
 	dates = palloc(sizeof(DateADT) * Max(s.n, 1));
 	for (i = 0; i < s.n; i++)
 		dates[i] = DatumGetDateADT(e[i]);
@@ -822,15 +815,15 @@ flux_simuler_noyau(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("segments must be a two-dimensional array of %d codes per vacancy",
 						SIMULATION_DIMENSIONS),
-				 errhint("flux.simuler prepares these arrays; call it rather than flux.simuler_noyau.")));
-	nsegs = tableau_valeurs(a_segments, INT4OID, "segment code", false, &e, &nuls);
+				 errhint(SIMULATION_CONSEIL)));
+	nsegs = SIMULATION(a_segments, INT4OID, "segment code", true, false, &e, &nuls);
 	if (nsegs != (int64) s.n * SIMULATION_DIMENSIONS)
 		simulation_longueur("segments", nsegs, (int64) s.n * SIMULATION_DIMENSIONS, "five per vacancy");
 	segments = palloc(sizeof(int32) * Max(nsegs, 1));
 	for (i = 0; i < nsegs; i++)
 		segments[i] = DatumGetInt32(e[i]);
 
-	if ((n = tableau_valeurs(PG_GETARG_ARRAYTYPE_P(7), INT4OID, "number of codes", false, &e, &nuls))
+	if ((n = SIMULATION(PG_GETARG_ARRAYTYPE_P(7), INT4OID, "number of codes", false, false, &e, &nuls))
 		!= SIMULATION_DIMENSIONS)
 		simulation_longueur("numbers of codes", n, SIMULATION_DIMENSIONS, "one per dimension");
 	for (i = 0; i < SIMULATION_DIMENSIONS; i++)
