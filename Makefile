@@ -19,7 +19,7 @@ OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 # install) followed by these files.
 CONCERNS     = src/taux.sql src/calendrier.sql src/repartition.sql src/taux_regles.sql \
                src/etalement.sql src/offre.sql src/decompte.sql src/moteur.sql \
-               src/modele.sql src/rpls.sql src/assiette.sql src/plafonds.sql src/parts.sql \
+               src/modele.sql src/rpls.sql src/assiette.sql src/prevision.sql src/plafonds.sql src/parts.sql \
                src/conversion.sql src/workflow.sql src/orientation.sql \
                src/bilan.sql
 
@@ -28,7 +28,8 @@ CONCERNS     = src/taux.sql src/calendrier.sql src/repartition.sql src/taux_regl
 # proves the walk ends where a fresh install does.
 RELEASED     = sql/flux--0.1.0.sql sql/flux--0.1.0--0.2.0.sql sql/flux--0.2.0--0.3.0.sql \
                sql/flux--0.3.0--0.4.0.sql sql/flux--0.4.0--0.5.0.sql sql/flux--0.5.0--0.6.0.sql \
-               sql/flux--0.6.0--0.7.0.sql sql/flux--0.7.0--0.8.0.sql sql/flux--0.8.0--0.9.0.sql
+               sql/flux--0.6.0--0.7.0.sql sql/flux--0.7.0--0.8.0.sql sql/flux--0.8.0--0.9.0.sql \
+               sql/flux--0.9.0--0.10.0.sql
 DATA_built   = sql/flux--$(EXTVERSION).sql
 DATA         = $(RELEASED)
 DOCS         =

@@ -94,5 +94,6 @@ PG_FUNCTION_INFO_V1(flux_origine_courante);
 Datum
 flux_origine_courante(PG_FUNCTION_ARGS)
 {
+	(void) fcinfo;
 	PG_RETURN_TEXT_P(cstring_to_text(en_echeance ? "echeance" : "utilisateur"));
 }

@@ -102,6 +102,16 @@ CREATE TYPE flux.motif_hors_champ AS ENUM (
 COMMENT ON TYPE flux.motif_hors_champ IS
 	'Units never concerned by the flux: logements-foyers, résidences sociales/services, student residences, intermediate housing (PLI/LLI)';
 
+CREATE TYPE flux.source_rotation AS ENUM ('bailleur', 'departementale', 'imposee');
+
+COMMENT ON TYPE flux.source_rotation IS
+	'Where the forecast''s rotation rate comes from: the bailleur''s own vacancies (bailleur), the published mean of the département from RPLS (departementale, Ornex art. 4.1), or a rate imposed for the year (imposee)';
+
+CREATE TYPE flux.entree_programme AS ENUM ('annee_suivante', 'premiere_vacance');
+
+COMMENT ON TYPE flux.entree_programme IS
+	'When a new programme''s units join the flux: the year after their first letting (annee_suivante: Ornex, Publier) or at their first vacancy after it (premiere_vacance: the Ile-de-France reading)';
+
 CREATE TYPE flux.definition_rotation AS ENUM ('relocations', 'emmenagements', 'disponibles');
 
 COMMENT ON TYPE flux.definition_rotation IS
@@ -468,7 +478,13 @@ CREATE TABLE flux.parametre_annuel (
 	date_communication date,
 	PRIMARY KEY (bailleur_id, departement, annee),
 	objectif_cia_qpv numeric(5, 2) NOT NULL DEFAULT 50
-		CONSTRAINT parametre_annuel_objectif_cia_qpv CHECK (objectif_cia_qpv BETWEEN 0 AND 100)
+		CONSTRAINT parametre_annuel_objectif_cia_qpv CHECK (objectif_cia_qpv BETWEEN 0 AND 100),
+	-- 0.10.0: where the forecast's rotation rate comes from, and when a new
+	-- programme's units join the flux
+	source_rotation	flux.source_rotation,
+	entree_programmes flux.entree_programme NOT NULL DEFAULT 'annee_suivante',
+	CONSTRAINT parametre_annuel_source_rotation
+		CHECK (source_rotation IS NULL OR (source_rotation = 'imposee') = (taux_rotation IS NOT NULL))
 );
 
 COMMENT ON TABLE flux.parametre_annuel IS 'Yearly parameters of a bailleur in a département: charter options, rotation, forecast soustractions';
@@ -512,6 +528,12 @@ COMMENT ON COLUMN flux.parametre_annuel.soustraire_lhi IS 'LHI relocations are s
 COMMENT ON COLUMN flux.parametre_annuel.soustraire_vente IS 'Sales are subtracted';
 
 COMMENT ON COLUMN flux.parametre_annuel.soustraire_urgence IS 'Emergencies are subtracted';
+
+COMMENT ON COLUMN flux.parametre_annuel.source_rotation IS
+	'Where the forecast''s rotation rate comes from (flux.source_rotation); NULL = imposee when taux_rotation is set, else bailleur';
+
+COMMENT ON COLUMN flux.parametre_annuel.entree_programmes IS
+	'When a new programme''s units join the flux (flux.entree_programme): annee_suivante (default) or premiere_vacance';
 
 COMMENT ON COLUMN flux.parametre_annuel.date_communication IS 'Date the forecast was sent to the réservataires (before 28 February)';
 
@@ -708,3 +730,138 @@ COMMENT ON COLUMN flux.convention.refus_compte_quota IS
 
 COMMENT ON COLUMN flux.parametre_annuel.objectif_cia_qpv IS
 	'CIA objective: share of the attributions in QPV to households of quartiles 2 to 4, in percent (50 by default)';
+
+--------------------------------------------------------------------------
+-- Checks of the arguments the functions take (no silent zeros)
+--------------------------------------------------------------------------
+
+/*
+ * Every function that takes a year, a bailleur, a département, an EPCI or
+ * a réservataire checks it first: a NULL is 22004, a value of the wrong
+ * form 22023, an id or an EPCI flux does not know P0002, each with the value
+ * in the message and a hint.  An unknown bailleur would otherwise give an
+ * empty assiette, that is a row of zeros a bailleur could sign.
+ * flux.verifier_portee returns true, so that a SQL-standard function can
+ * call it in its WHERE clause: a qual without columns is a one-time filter,
+ * run once per call, and the function stays inlinable.
+ */
+CREATE FUNCTION flux.verifier_annee(annee integer) RETURNS void
+	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+BEGIN
+	IF annee IS NULL OR annee NOT BETWEEN 2000 AND 2100 THEN
+		RAISE EXCEPTION 'year % is out of range', coalesce(annee::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Pass a year between 2000 and 2100.';
+	END IF;
+END
+$$;
+
+COMMENT ON FUNCTION flux.verifier_annee(integer) IS
+	'Raises 22023 unless the year is between 2000 and 2100 (the years of flux.parametre_annuel); used by every yearly function';
+
+CREATE FUNCTION flux.verifier_departement(departement text) RETURNS void
+	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+BEGIN
+	IF departement IS NULL THEN
+		RAISE EXCEPTION 'département is NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass a département code such as ''01'', ''2A'' or ''974''.';
+	END IF;
+	IF departement !~ '^(0[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5]|97[1-6])$' THEN
+		RAISE EXCEPTION '"%" is not a département code', departement
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'A département is two characters (''01'' to ''95'', ''2A'', ''2B'') or three overseas (''971'' to ''976''): write ''01'', not ''1''.';
+	END IF;
+END
+$$;
+
+COMMENT ON FUNCTION flux.verifier_departement(text) IS
+	'Raises 22004 on NULL and 22023 unless the text is a département code (01 to 95 without 20, 2A, 2B, 971 to 976)';
+
+CREATE FUNCTION flux.verifier_bailleur(bailleur bigint) RETURNS void
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+BEGIN
+	IF bailleur IS NULL THEN
+		RAISE EXCEPTION 'bailleur is NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass the id of a row of flux.bailleur.';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM flux.bailleur b WHERE b.id = verifier_bailleur.bailleur) THEN
+		RAISE EXCEPTION 'bailleur % does not exist', bailleur
+			USING ERRCODE = 'no_data_found',
+				  HINT = 'Pass the id of a row of flux.bailleur.';
+	END IF;
+END
+$$;
+
+COMMENT ON FUNCTION flux.verifier_bailleur(bigint) IS
+	'Raises 22004 on NULL and P0002 unless the id is a row of flux.bailleur';
+
+CREATE FUNCTION flux.verifier_reservataire(reservataire bigint) RETURNS void
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+BEGIN
+	IF reservataire IS NULL THEN
+		RAISE EXCEPTION 'réservataire is NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass the id of a row of flux.reservataire.';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM flux.reservataire r WHERE r.id = verifier_reservataire.reservataire) THEN
+		RAISE EXCEPTION 'réservataire % does not exist', reservataire
+			USING ERRCODE = 'no_data_found',
+				  HINT = 'Pass the id of a row of flux.reservataire.';
+	END IF;
+END
+$$;
+
+COMMENT ON FUNCTION flux.verifier_reservataire(bigint) IS
+	'Raises 22004 on NULL and P0002 unless the id is a row of flux.reservataire';
+
+CREATE FUNCTION flux.verifier_epci(epci text) RETURNS void
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+BEGIN
+	IF epci IS NULL THEN
+		RAISE EXCEPTION 'EPCI is NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass the SIREN of an EPCI (9 digits), as in flux.commune.epci.';
+	END IF;
+	IF epci !~ '^[0-9]{9}$' THEN
+		RAISE EXCEPTION '"%" is not an EPCI SIREN', epci
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'An EPCI is known by its SIREN, 9 digits, as in flux.commune.epci.';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM flux.commune c WHERE c.epci = verifier_epci.epci)
+	   AND NOT EXISTS (SELECT 1 FROM flux.reservataire r WHERE r.epci = verifier_epci.epci) THEN
+		RAISE EXCEPTION 'EPCI % is not known to flux', epci
+			USING ERRCODE = 'no_data_found',
+				  HINT = 'Load its communes into flux.commune with their epci (docs/rpls-loading.md, the INSEE COG).';
+	END IF;
+END
+$$;
+
+COMMENT ON FUNCTION flux.verifier_epci(text) IS
+	'Raises 22004 on NULL, 22023 unless 9 digits, and P0002 unless a commune or a réservataire of flux.commune / flux.reservataire has that EPCI';
+
+CREATE FUNCTION flux.verifier_portee(bailleur bigint, departement text, annee integer) RETURNS boolean
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+BEGIN
+	PERFORM flux.verifier_bailleur(bailleur);
+	PERFORM flux.verifier_departement(departement);
+	PERFORM flux.verifier_annee(annee);
+	RETURN true;
+END
+$$;
+
+COMMENT ON FUNCTION flux.verifier_portee(bigint, text, integer) IS
+	'Checks a bailleur, a département and a year (flux.verifier_bailleur, verifier_departement, verifier_annee) and returns true: the one-time filter of the SQL-standard assiette functions';

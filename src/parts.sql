@@ -50,23 +50,6 @@ COMMENT ON COLUMN flux.taux_annuel.calcule_le IS 'When computed';
 
 SELECT pg_catalog.pg_extension_config_dump('flux.taux_annuel', '');
 
--- the years the yearly functions take (those of flux.parametre_annuel)
-CREATE FUNCTION flux.verifier_annee(annee integer) RETURNS void
-	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-	SET search_path = pg_catalog, flux, pg_temp
-AS $$
-BEGIN
-	IF annee IS NULL OR annee NOT BETWEEN 2000 AND 2100 THEN
-		RAISE EXCEPTION 'year % is out of range', coalesce(annee::text, 'NULL')
-			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'Pass a year between 2000 and 2100.';
-	END IF;
-END
-$$;
-
-COMMENT ON FUNCTION flux.verifier_annee(integer) IS
-	'Raises 22023 unless the year is between 2000 and 2100 (the years of flux.parametre_annuel); used by every yearly function';
-
 /*
  * The yearly update (FAQ §4.4): a réservataire's rate follows the
  * bailleur's stock (deliveries, demolitions, sales: the assiette of year N)
