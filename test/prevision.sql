@@ -7,7 +7,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flux;
 SET search_path = flux, public;
-SELECT plan(35);
+SELECT plan(36);
 
 INSERT INTO commune (depcom, nom, epci) VALUES ('01281', 'Ornex', '240100750') ON CONFLICT (depcom) DO NOTHING;
 INSERT INTO bailleur (id, siren, nom, famille) VALUES (1401, '914010001', 'Bailleur de la prévision', 'esh');
@@ -129,6 +129,13 @@ UPDATE parametre_annuel SET prevision_mutation = 3 WHERE bailleur_id = 1401 AND 
 SELECT results_eq($$SELECT report_surestimation FROM flux_previsionnel(1401, '01', 2026)$$, $$VALUES (0)$$,
 	'an underestimate is not carried');
 UPDATE parametre_annuel SET prevision_mutation = NULL WHERE bailleur_id = 1401 AND annee = 2025;
+
+-- a default mutation rate that cannot be computed (no rotation known for
+-- 2027: no reletting recorded in 2024..2026) is NULL in the bilan, and says why
+INSERT INTO parametre_annuel (bailleur_id, departement, annee) VALUES (1401, '01', 2027);
+SELECT results_eq($$SELECT prevision, origine_prevision FROM bilan_hors_flux WHERE bailleur_id = 1401 AND annee = 2027 AND hors_flux = 'mutation'$$,
+	$$VALUES (NULL::integer, 'taux_mutation 10% of the expected relettings, not computable: no vacancy recorded for bailleur 1401 in département 01 from 2024 to 2026')$$,
+	'a forecast that cannot be computed is NULL, with its reason');
 
 --------------------------------------------------------------------------
 -- item 9: no silent zeros
