@@ -229,7 +229,24 @@ SELECT pg_catalog.pg_extension_config_dump('flux.redistribution', '');
 
 SELECT pg_catalog.pg_extension_config_dump('flux.redistribution_id_seq', '');
 
--- flux.rotation: refuses a NULL or unknown bailleur, département or year
+-- flux.rotation: refuses a NULL or unknown bailleur, département, year or definition
+CREATE FUNCTION flux.verifier_definition_rotation(definition flux.definition_rotation) RETURNS boolean
+	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+BEGIN
+	IF definition IS NULL THEN
+		RAISE EXCEPTION 'rotation definition is NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass relocations, emmenagements or disponibles (flux.definition_rotation), or leave the argument out for relocations.';
+	END IF;
+	RETURN true;
+END
+$$;
+
+COMMENT ON FUNCTION flux.verifier_definition_rotation(flux.definition_rotation) IS
+	'Raises 22004 on NULL and returns true: the one-time filter of flux.rotation on its definition';
+
 CREATE OR REPLACE FUNCTION flux.rotation(bailleur bigint, departement text, annee integer,
 										 definition flux.definition_rotation DEFAULT 'relocations')
 	RETURNS TABLE(annee integer, definition flux.definition_rotation, mouvements bigint, parc bigint,
@@ -268,9 +285,10 @@ BEGIN ATOMIC
 		   CASE WHEN b.n OPERATOR(pg_catalog.>) 0
 				THEN pg_catalog.round(100.0 OPERATOR(pg_catalog.*) m.n OPERATOR(pg_catalog./) b.n, 2) END
 	  FROM mouvements m, base b
-	 -- a one-time filter, checked before anything is read: an unknown or
-	 -- NULL bailleur, département or year raises instead of counting zero
-	 WHERE flux.verifier_portee($1, $2, $3);
+	 -- one-time filters, checked before anything is read: an unknown or
+	 -- NULL bailleur, département, year or definition raises instead of
+	 -- counting zero
+	 WHERE flux.verifier_portee($1, $2, $3) AND flux.verifier_definition_rotation($4);
 END;
 
 COMMENT ON FUNCTION flux.rotation(bigint, text, integer, flux.definition_rotation) IS

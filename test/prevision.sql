@@ -7,7 +7,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flux;
 SET search_path = flux, public;
-SELECT plan(36);
+SELECT plan(37);
 
 INSERT INTO commune (depcom, nom, epci) VALUES ('01281', 'Ornex', '240100750') ON CONFLICT (depcom) DO NOTHING;
 INSERT INTO bailleur (id, siren, nom, famille) VALUES (1401, '914010001', 'Bailleur de la prévision', 'esh');
@@ -145,6 +145,7 @@ SELECT throws_ok($$SELECT * FROM rotation(999999, '01', 2024)$$, 'P0002', 'baill
 SELECT throws_ok($$SELECT * FROM rotation(1401, '1', 2024)$$, '22023', '"1" is not a département code', 'rotation: "1"');
 SELECT throws_ok($$SELECT * FROM rotation(1401, NULL, 2024)$$, '22004', 'département is NULL', 'rotation: NULL département');
 SELECT throws_ok($$SELECT * FROM rotation(1401, '01', NULL)$$, '22023', 'year NULL is out of range', 'rotation: NULL year');
+SELECT throws_ok($$SELECT * FROM rotation(1401, '01', 2024, NULL)$$, '22004', 'rotation definition is NULL', 'rotation: NULL definition');
 SELECT ok((SELECT prosqlbody IS NOT NULL FROM pg_proc WHERE oid = 'flux.rotation(bigint, text, integer, flux.definition_rotation)'::regprocedure),
 	'rotation keeps its SQL-standard body');
 SELECT throws_ok($$SELECT * FROM flux_previsionnel(999999, '01', 2025)$$, 'P0002', 'bailleur 999999 does not exist', 'flux_previsionnel: unknown bailleur');
