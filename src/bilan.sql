@@ -380,6 +380,14 @@ COMMENT ON COLUMN flux.bilan_obligations.conforme IS 'The target is met';
 COMMENT ON COLUMN flux.bilan_obligations.manque IS 'Units missing to meet the target';
 
 -- outside the flux: what was forecast against what happened
+/*
+ * The forecast of each category is flux.soustractions_prevues': the
+ * prevision_* switched on, and the mutations' default rate (taux_mutation
+ * of the expected relettings) when prevision_mutation is NULL.  What the
+ * forecast overestimated is owed back to the flux: given back during N
+ * (flux.redistribution), or taken from the bailleur's own share in N+1
+ * (flux.flux_previsionnel and flux.parts of N+1 show it).
+ */
 CREATE VIEW flux.bilan_hors_flux WITH (security_invoker = true) AS
 WITH reel AS (
 	SELECT o.annee, o.bailleur_id, o.departement, o.hors_flux, count(*) FILTER (WHERE o.propose) AS realise,
@@ -387,27 +395,29 @@ WITH reel AS (
 	  FROM flux.bilan_orientation o WHERE o.hors_flux IS NOT NULL
 	 GROUP BY 1, 2, 3, 4
 ), prevu AS (
-	SELECT p.annee, p.bailleur_id, p.departement, m.hors_flux, m.prevision
+	SELECT p.annee, p.bailleur_id, p.departement, m.hors_flux, m.prevision, m.origine, coalesce(d.n, 0) AS redistribue
 	  FROM flux.parametre_annuel p
-	 CROSS JOIN LATERAL (VALUES ('mutation', CASE WHEN p.soustraire_mutation THEN p.prevision_mutation END),
-							   ('anru', CASE WHEN p.soustraire_anru THEN p.prevision_anru END),
-							   ('orcod', CASE WHEN p.soustraire_orcod THEN p.prevision_orcod END),
-							   ('lhi', CASE WHEN p.soustraire_lhi THEN p.prevision_lhi END),
-							   ('vente', CASE WHEN p.soustraire_vente THEN p.prevision_vente END),
-							   ('urgence', CASE WHEN p.soustraire_urgence THEN p.prevision_urgence END)) m(hors_flux, prevision)
+	 CROSS JOIN LATERAL flux.soustractions_prevues(p.bailleur_id, p.departement, p.annee) m
+	  LEFT JOIN LATERAL (
+		SELECT sum(r.logements) AS n FROM flux.redistribution r
+		 WHERE r.bailleur_id = p.bailleur_id AND r.departement = p.departement AND r.annee = p.annee
+		   AND r.hors_flux = m.hors_flux) d ON true
 )
 SELECT coalesce(r.annee, v.annee) AS annee, coalesce(r.bailleur_id, v.bailleur_id) AS bailleur_id,
 	   coalesce(r.departement, v.departement) AS departement, coalesce(r.hors_flux, v.hors_flux) AS hors_flux,
 	   v.prevision, coalesce(r.realise, 0) AS realise, coalesce(r.baux, 0) AS baux,
 	   coalesce(r.baux_prioritaires, 0) AS baux_prioritaires,
 	   greatest(v.prevision - coalesce(r.realise, 0), 0) AS surestimation,
-	   greatest(v.prevision - coalesce(r.realise, 0), 0) AS a_rendre_au_flux
+	   greatest(v.prevision - coalesce(r.realise, 0), 0) AS a_rendre_au_flux,
+	   v.origine AS origine_prevision,
+	   v.redistribue,
+	   greatest(v.prevision - coalesce(r.realise, 0) - coalesce(v.redistribue, 0), 0) AS a_soustraire_annee_suivante
   FROM reel r
   FULL JOIN prevu v ON v.annee = r.annee AND v.bailleur_id = r.bailleur_id AND v.departement = r.departement
 				   AND v.hors_flux = r.hors_flux;
 
 COMMENT ON VIEW flux.bilan_hors_flux IS
-	'Relocations outside the flux by motive and year: the forecast subtracted from the flux against what happened; an overestimate is owed back to the flux';
+	'Relocations outside the flux by motive and year: the forecast subtracted from the flux (the mutations'' default rate included) against what happened; an overestimate is owed back to the flux, during the year or from the bailleur''s own share the next year';
 
 COMMENT ON COLUMN flux.bilan_hors_flux.annee IS 'Year N';
 
@@ -417,7 +427,7 @@ COMMENT ON COLUMN flux.bilan_hors_flux.departement IS 'Département';
 
 COMMENT ON COLUMN flux.bilan_hors_flux.hors_flux IS 'Motive (mutation, anru, orcod, lhi, vente, urgence, non_reserve, premiere_location)';
 
-COMMENT ON COLUMN flux.bilan_hors_flux.prevision IS 'Units forecast and subtracted from the flux (flux.parametre_annuel; NULL: not subtracted, or the mutations'' default rate)';
+COMMENT ON COLUMN flux.bilan_hors_flux.prevision IS 'Units forecast and subtracted from the flux (flux.soustractions_prevues: prevision_*, or taux_mutation of the expected relettings; NULL: not subtracted, no parameters, or not computable: see origine_prevision)';
 
 COMMENT ON COLUMN flux.bilan_hors_flux.realise IS 'Units actually let outside the flux for that motive';
 
@@ -428,6 +438,12 @@ COMMENT ON COLUMN flux.bilan_hors_flux.baux_prioritaires IS 'Leases to priority 
 COMMENT ON COLUMN flux.bilan_hors_flux.surestimation IS 'Forecast minus actual, when positive';
 
 COMMENT ON COLUMN flux.bilan_hors_flux.a_rendre_au_flux IS 'Units to give back to the flux (the overestimate)';
+
+COMMENT ON COLUMN flux.bilan_hors_flux.origine_prevision IS 'Where the forecast comes from (prevision_mutation, taux_mutation 10% of 180 expected relettings, ...)';
+
+COMMENT ON COLUMN flux.bilan_hors_flux.redistribue IS 'Units given back to the réservataires during the year (flux.redistribution)';
+
+COMMENT ON COLUMN flux.bilan_hors_flux.a_soustraire_annee_suivante IS 'The overestimate not given back: taken from the bailleur''s own share in N+1 (flux.parts, dont_report)';
 
 -- the 28 February notice: the year's forecast soustractions
 CREATE VIEW flux.soustractions_previsionnelles WITH (security_invoker = true) AS

@@ -81,7 +81,7 @@ DECLARE
 	precedent flux.taux;
 	nouveau flux.taux;
 BEGIN
-	PERFORM flux.verifier_annee(annee);
+	PERFORM flux.verifier_portee(bailleur, departement, annee);
 	jan1 := make_date(annee, 1, 1);
 
 	FOR r IN
@@ -175,11 +175,19 @@ COMMENT ON FUNCTION flux.actualiser_taux(bigint, text, integer, boolean) IS
  * and floored to 0.01 % so that weights never add up above what is due.
  * A préfet's decision in force adds, for the State, the units it took
  * back over the assiette (flux.taux_reservataire) for its days.
+ *
+ * The soustractions of N-1 overestimated and not given back during N-1
+ * (flux.flux_previsionnel's report_surestimation; FAQ: "soustraire
+ * l'année suivante les logements surnuméraires sur son propre
+ * contingent") are taken from the unreserved share's units and shared
+ * among the other rows in proportion to their effective share (largest
+ * remainders); dont_report says how many of each row's units they are.
  */
 CREATE FUNCTION flux.parts(bailleur bigint, departement text, annee integer)
 	RETURNS TABLE (convention_id bigint, reservataire_id bigint, reservataire text, categorie text,
 				   taux numeric, source_taux text, fraction_annee numeric, fraction_territoire numeric,
-				   taux_effectif numeric, flux_a_repartir integer, logements_dus integer)
+				   taux_effectif numeric, flux_a_repartir integer, logements_dus integer,
+				   dont_report integer, origine_report text)
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, flux, pg_temp
 AS $$
@@ -201,12 +209,17 @@ DECLARE
 	dus integer[];
 	somme numeric;
 	i integer;
+	report integer;
+	origine text;
+	propre integer;
+	pris integer := 0;
+	ajouts integer[];
 BEGIN
-	PERFORM flux.verifier_annee(annee);
+	PERFORM flux.verifier_portee(bailleur, departement, annee);
 	jan1 := make_date(annee, 1, 1);
 	fin := make_date(annee + 1, 1, 1);
 	jours := fin - jan1;
-	SELECT p.flux_a_repartir, p.assiette INTO total, a
+	SELECT p.flux_a_repartir, p.assiette, p.report_surestimation, p.origine_report INTO total, a, report, origine
 	  FROM flux.flux_previsionnel(bailleur, departement, annee) p;
 
 	SELECT array_agg(x.convention_id ORDER BY x.ordre, x.cle), array_agg(x.reservataire_id ORDER BY x.ordre, x.cle),
@@ -276,6 +289,24 @@ BEGIN
 	END IF;
 	dus := flux.repartir(total, coalesce(effectifs::flux.taux[], '{}'));
 
+	-- the overestimate of N-1 not given back: taken from the bailleur's own
+	-- share and given to the shares in proportion to them (largest
+	-- remainders, ties to the first), as far as its own share holds
+	propre := total - coalesce((SELECT sum(d) FROM unnest(dus) d), 0);
+	IF report > 0 AND somme > 0 THEN
+		pris := least(report, propre);
+		SELECT array_agg(q.n ORDER BY q.i) INTO ajouts
+		  FROM (SELECT u.i, (floor(pris * u.e / somme)
+							 + CASE WHEN row_number() OVER (ORDER BY pris * u.e / somme - floor(pris * u.e / somme) DESC, u.i)
+										 <= pris - sum(floor(pris * u.e / somme)) OVER () THEN 1 ELSE 0 END)::integer AS n
+				  FROM unnest(effectifs) WITH ORDINALITY u(e, i)) q;
+	END IF;
+	IF report > 0 AND pris < report THEN
+		origine := origine || CASE WHEN coalesce(somme, 0) = 0
+			THEN format('; none taken: no réservataire''s share to give the %s unit(s) to', report)
+			ELSE format('; %s of the %s unit(s) taken: the bailleur''s own share holds no more', pris, report) END;
+	END IF;
+
 	FOR i IN 1 .. coalesce(cardinality(conventions), 0) LOOP
 		convention_id := conventions[i];
 		reservataire_id := reservataires[i];
@@ -287,7 +318,9 @@ BEGIN
 		fraction_territoire := round(fractions_territoire[i], 4);
 		taux_effectif := trim_scale(effectifs[i]);
 		flux_a_repartir := total;
-		logements_dus := dus[i];
+		dont_report := coalesce(ajouts[i], 0);
+		logements_dus := dus[i] + dont_report;
+		origine_report := origine;
 		RETURN NEXT;
 	END LOOP;
 
@@ -302,23 +335,36 @@ BEGIN
 	fraction_annee := 1;
 	fraction_territoire := 1;
 	flux_a_repartir := total;
-	logements_dus := total - coalesce((SELECT sum(d) FROM unnest(dus) d), 0);
+	dont_report := -pris;
+	logements_dus := propre - pris;
+	origine_report := origine;
 	RETURN NEXT;
 END
 $$;
 
 COMMENT ON FUNCTION flux.parts(bigint, text, integer) IS
-	'Every share of a bailleur''s forecast flux in a département for year N and the units each is due (flux.repartir), the unreserved share last: the counts sum exactly to flux_a_repartir';
+	'Every share of a bailleur''s forecast flux in a département for year N and the units each is due (flux.repartir), the unreserved share last: the counts sum exactly to flux_a_repartir; the overestimate of N-1 not given back (dont_report) moves from the unreserved share to the others';
 
 /*
  * The State's share, commune by commune and outside QPV (R. 441-5-2 CCH;
- * FAQ §5): uniform in every commune of the département, and on the stock
- * outside QPV never below 30 %.  The forecast flux is spread over the
- * communes by their assiette (largest remainders, exact), then the State's
- * effective share of the year (flux.parts) is applied in each commune, in
- * and outside QPV, with flux.repartir.  One row per commune, then one for
- * the units outside QPV, one for the units in QPV and one for the whole
- * département.
+ * FAQ §4.3 and §5): uniform in every commune of the département, on the
+ * stock outside QPV never below 30 % of the flux, and at most 30 % of the
+ * whole flux (unless a préfet's derogation is in force).  The forecast
+ * flux is spread over the communes by their assiette (largest remainders,
+ * exact), then the State's effective share of the year (flux.parts) is
+ * applied in each commune with flux.repartir: first to the commune's flux
+ * outside QPV, the rest of the commune's State units being in QPV.  One
+ * row per commune, then one for the units outside QPV, one for the units
+ * in QPV and one for the whole département.
+ *
+ * Every verdict is decided on the units the row prints, never on the
+ * rate alone: outside QPV, logements_etat / flux_prevu >= 30 % exactly
+ * (a 30 % rate can round to fewer units); in the département, at most
+ * 30 % of the units, or a derogation.  taux_etat is rounded towards the
+ * limit it is checked against (down outside QPV, up in the département),
+ * so that a figure printed at the limit is one that meets it.  A commune
+ * is conforme when the State's rate is the same in every commune (no
+ * State convention restricted to communes).
  */
 CREATE FUNCTION flux.part_etat(bailleur bigint, departement text, annee integer)
 	RETURNS TABLE (perimetre text, depcom text, commune text, assiette bigint,
@@ -329,20 +375,24 @@ CREATE FUNCTION flux.part_etat(bailleur bigint, departement text, annee integer)
 AS $$
 DECLARE
 	total integer;
-	a bigint;
 	s numeric;
+	uniforme boolean;
 	p record;
+	dans integer;
+	e_hors integer;
 	hors integer := 0;
-	dans integer := 0;
 	etat_hors integer := 0;
 	etat_dans integer := 0;
-	etat_total integer := 0;
 	a_hors bigint := 0;
 	a_dans bigint := 0;
+	requis integer;
+	derogation boolean;
 BEGIN
+	PERFORM flux.verifier_portee(bailleur, departement, annee);
 	SELECT max(x.flux_a_repartir),
-		   coalesce(sum(x.taux_effectif) FILTER (WHERE x.categorie IN ('etat', 'etat_agents')), 0)
-	  INTO total, s
+		   coalesce(sum(x.taux_effectif) FILTER (WHERE x.categorie IN ('etat', 'etat_agents')), 0),
+		   coalesce(bool_and(x.fraction_territoire = 1) FILTER (WHERE x.categorie IN ('etat', 'etat_agents')), true)
+	  INTO total, s, uniforme
 	  FROM flux.parts(bailleur, departement, annee) x;
 
 	FOR p IN
@@ -376,17 +426,24 @@ BEGIN
 		IF p.assiette_hors_qpv = 0 THEN
 			dans := p.flux_commune;
 		END IF;
+		-- the State's units of the commune, outside QPV first
 		logements_etat := (flux.repartir(p.flux_commune, ARRAY[s::flux.taux]))[1];
-		etat_dans := etat_dans + (flux.repartir(dans, ARRAY[s::flux.taux]))[1];
-		etat_hors := etat_hors + (flux.repartir(p.flux_commune - dans, ARRAY[s::flux.taux]))[1];
+		e_hors := least((flux.repartir(p.flux_commune - dans, ARRAY[s::flux.taux]))[1], logements_etat);
+		IF logements_etat - e_hors > dans THEN
+			e_hors := logements_etat - dans;
+		END IF;
+		etat_hors := etat_hors + e_hors;
+		etat_dans := etat_dans + logements_etat - e_hors;
 		hors := hors + p.flux_commune - dans;
 		a_hors := a_hors + p.assiette_hors_qpv;
 		a_dans := a_dans + p.assiette_qpv;
-		etat_total := etat_total + logements_etat;
 		taux_etat := CASE WHEN p.flux_commune > 0 THEN round(logements_etat * 100.0 / p.flux_commune, 2) END;
 		taux_etat_convention := trim_scale(s);
-		conforme := true;
-		observation := format('%s%% of the commune''s flux, as in every commune', trim_scale(s));
+		conforme := uniforme;
+		observation := CASE WHEN uniforme
+			THEN format('%s %% du flux de la commune, comme dans toutes les communes : %s logement(s) sur %s',
+						replace(trim_scale(s)::text, '.', ','), logements_etat, p.flux_commune)
+			ELSE 'taux non uniforme : une convention de l''Etat est limitée à certaines communes (R. 441-5-2 du CCH : le même taux dans chaque commune)' END;
 		RETURN NEXT;
 	END LOOP;
 
@@ -394,14 +451,20 @@ BEGIN
 	commune := NULL;
 	taux_etat_convention := trim_scale(s);
 
+	-- outside QPV: at least 30 % of the units, decided on the units
 	perimetre := 'hors_qpv';
 	assiette := a_hors;
 	flux_prevu := hors;
 	logements_etat := etat_hors;
-	taux_etat := CASE WHEN hors > 0 THEN round(etat_hors * 100.0 / hors, 2) END;
-	conforme := s >= 30;
-	observation := CASE WHEN s >= 30 THEN 'the State''s share outside QPV is at least 30%'
-						ELSE format('the State''s share outside QPV is %s%%, below the 30%% the law requires', trim_scale(s)) END;
+	taux_etat := CASE WHEN hors > 0 THEN trunc(etat_hors * 100.0 / hors, 2) END;
+	requis := ceil(hors * 30 / 100.0)::integer;
+	conforme := CASE WHEN hors > 0 THEN etat_hors * 100 >= 30 * hors END;
+	observation := CASE
+		WHEN hors = 0 THEN 'aucun logement du flux hors QPV'
+		WHEN conforme THEN format('%s logement(s) de l''Etat sur %s hors QPV (%s %%) : au moins 30 %%',
+								  etat_hors, hors, replace(taux_etat::text, '.', ','))
+		ELSE format('%s logement(s) de l''Etat sur %s hors QPV (%s %%, taux de l''Etat %s %%) : moins que les 30 %% que fixe l''article R. 441-5-2 du CCH ; il en faut %s',
+					etat_hors, hors, replace(taux_etat::text, '.', ','), replace(trim_scale(s)::text, '.', ','), requis) END;
 	RETURN NEXT;
 
 	perimetre := 'qpv';
@@ -410,23 +473,30 @@ BEGIN
 	logements_etat := etat_dans;
 	taux_etat := CASE WHEN total - hors > 0 THEN round(etat_dans * 100.0 / (total - hors), 2) END;
 	conforme := NULL;
-	observation := 'no floor in QPV';
+	observation := 'pas de plancher en QPV';
 	RETURN NEXT;
 
+	-- the département: at most 30 % of the units, or a préfet's derogation
 	perimetre := 'departement';
 	assiette := a_hors + a_dans;
 	flux_prevu := total;
-	logements_etat := (flux.repartir(total, ARRAY[s::flux.taux]))[1];
-	taux_etat := CASE WHEN total > 0 THEN round(logements_etat * 100.0 / total, 2) END;
-	conforme := s <= 30 OR EXISTS (
+	logements_etat := etat_hors + etat_dans;
+	taux_etat := CASE WHEN total > 0 THEN round(ceil(logements_etat * 10000.0 / total) / 100, 2) END;
+	derogation := EXISTS (
 		SELECT 1 FROM flux.derogation_prefet g
 		 WHERE g.bailleur_id = part_etat.bailleur AND g.departement = part_etat.departement
 		   AND daterange(g.date_debut, g.date_fin) && daterange(make_date(annee, 1, 1), make_date(annee + 1, 1, 1)));
-	observation := CASE WHEN s > 30 THEN format('%s%% of the flux: above 30%%, under a préfet''s derogation or decision', trim_scale(s))
-						ELSE format('%s%% of the flux', trim_scale(s)) END;
+	conforme := logements_etat * 100 <= 30 * coalesce(total, 0) OR derogation;
+	observation := CASE
+		WHEN logements_etat * 100 <= 30 * coalesce(total, 0)
+			THEN format('%s logement(s) sur %s (%s %%) : au plus 30 %% du flux', logements_etat, coalesce(total, 0), replace(coalesce(taux_etat, 0)::text, '.', ','))
+		WHEN derogation
+			THEN format('%s logement(s) sur %s (%s %%) : plus de 30 %% du flux, sous une dérogation du préfet', logements_etat, total, replace(taux_etat::text, '.', ','))
+		ELSE format('%s logement(s) sur %s (%s %%, taux de l''Etat %s %%) : plus que les 30 %% du flux que fixe l''article R. 441-5-2 du CCH ; %s au plus sans dérogation',
+					logements_etat, total, replace(taux_etat::text, '.', ','), replace(trim_scale(s)::text, '.', ','), floor(total * 30 / 100.0)) END;
 	RETURN NEXT;
 END
 $$;
 
 COMMENT ON FUNCTION flux.part_etat(bigint, text, integer) IS
-	'The State''s share of year N commune by commune (uniform), outside QPV (at least 30 %), in QPV and in the whole département, with the units due in each';
+	'The State''s share of year N commune by commune (uniform), outside QPV (at least 30 % of the units), in QPV and in the whole département (at most 30 % of the units without a derogation), with the units due in each and a verdict decided on them';
