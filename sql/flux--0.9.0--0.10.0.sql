@@ -254,11 +254,16 @@ SELECT pg_catalog.pg_extension_config_dump('flux.garantie_programme', '');
  *
  * units: every unit recorded with the operation's programme_id (the
  * operation as guaranteed, even if some were sold since).  The floor
- * keeps each guarantor at or under the text's maximum.  The operations
- * are locked (FOR NO KEY UPDATE, in id order, so that two sessions never
- * deadlock) before counting, so that two concurrent statements on one
- * operation cannot both pass: under READ COMMITTED the second counts
- * after the first commits.
+ * keeps each guarantor at or under the text's maximum.
+ *
+ * Concurrency: before counting, the statement writes the operations' rows
+ * (a no-op UPDATE, in id order so that two sessions never deadlock).  Two
+ * concurrent statements on one operation cannot both pass: the second
+ * waits for the first; under READ COMMITTED it then counts with the
+ * first's rows committed, under REPEATABLE READ and SERIALIZABLE it gets
+ * 40001 (retry).  A lock alone (SELECT FOR UPDATE) would not do under
+ * REPEATABLE READ: a locked-only row raises no serialization failure, and
+ * the second would count on its old snapshot.
  */
 CREATE FUNCTION flux.verifier_garanties_programmes(programmes bigint[]) RETURNS void
 	LANGUAGE plpgsql
@@ -271,6 +276,7 @@ BEGIN
 		RETURN;
 	END IF;
 	PERFORM 1 FROM flux.programme p WHERE p.id = ANY (programmes) ORDER BY p.id FOR NO KEY UPDATE;
+	UPDATE flux.programme p SET nom = p.nom WHERE p.id = ANY (programmes);
 
 	FOR g IN
 		SELECT p.id, p.nom, sum(q.quotite::numeric) AS total
@@ -511,7 +517,7 @@ BEGIN
 	END IF;
 	IF NEW.date_resiliation IS NOT NULL THEN
 		IF NEW.convention_id IS NULL THEN
-			RAISE EXCEPTION 'notice % to bailleur % names no convention to terminate', NEW.id, NEW.bailleur_id
+			RAISE EXCEPTION 'the notice of % to bailleur % names no convention to terminate', NEW.date_mise_en_demeure, NEW.bailleur_id
 				USING ERRCODE = 'check_violation',
 					  HINT = 'Set convention_id to the State''s convention terminated, or record the préfet''s arrêté alone (no convention signed).';
 		END IF;
