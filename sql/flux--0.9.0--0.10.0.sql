@@ -970,6 +970,1002 @@ COMMENT ON COLUMN flux.bilan_hors_flux.a_soustraire_annee_suivante IS 'The overe
 
 -- (section of the conversion)
 
+-- flux.convention: a stock convention that stays in stock by law
+ALTER TABLE flux.convention
+	ADD COLUMN maintien_stock flux.motif_exclusion CONSTRAINT convention_maintien_stock
+		CHECK (maintien_stock IS NULL OR (regime = 'stock'
+			   AND maintien_stock IN ('defense', 'securite_interieure', 'sante')));
+
+COMMENT ON COLUMN flux.convention.maintien_stock IS
+	'A stock convention that stays in stock by law: its reservations are for national defence (defense), internal security (securite_interieure) or public health establishments (sante); never late, never taken back by the préfet, never converted; NULL otherwise';
+
+-- flux.reservation: the operation a reservation was made on
+ALTER TABLE flux.reservation ADD COLUMN programme_id bigint REFERENCES flux.programme;
+
+CREATE INDEX ON flux.reservation (programme_id) WHERE programme_id IS NOT NULL;
+
+COMMENT ON COLUMN flux.reservation.programme_id IS 'The operation (programme) the unit was reserved on, its unit being one of it; for a loan guarantee, the cap of 20 % of its units shared pro rata of flux.garantie_programme applies (Ornex art. 3)';
+
+/*
+ * A reservation names its unit's bailleur and réservataire; when it names
+ * a convention, that convention is a stock convention of the same parties
+ * in the unit's département; when it names an operation (programme), its
+ * unit is one of that operation's units.
+ */
+CREATE OR REPLACE FUNCTION flux.reservation_verifier() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	l flux.logement;
+	c flux.convention;
+BEGIN
+	IF NEW.programme_id IS NOT NULL THEN
+		SELECT * INTO l FROM flux.logement WHERE id = NEW.logement_id;
+		IF FOUND AND l.programme_id IS DISTINCT FROM NEW.programme_id
+		   AND EXISTS (SELECT 1 FROM flux.programme p WHERE p.id = NEW.programme_id) THEN
+			RAISE EXCEPTION 'logement % is not a unit of programme %, which its stock reservation names', l.id, NEW.programme_id
+				USING ERRCODE = 'check_violation',
+					  DETAIL = format('Logement %s belongs to programme %s.', l.id, coalesce(l.programme_id::text, 'none')),
+					  HINT = 'Set flux.logement.programme_id of the operation''s units first, or leave the reservation''s programme_id NULL.';
+		END IF;
+	END IF;
+	IF NEW.convention_id IS NULL THEN
+		RETURN NEW;
+	END IF;
+	SELECT * INTO l FROM flux.logement WHERE id = NEW.logement_id;
+	SELECT * INTO c FROM flux.convention WHERE id = NEW.convention_id;
+	IF NOT FOUND OR l.id IS NULL THEN
+		RETURN NEW;				-- the foreign keys report it
+	END IF;
+	IF c.regime <> 'stock' OR c.reservataire_id <> NEW.reservataire_id
+	   OR c.bailleur_id <> l.bailleur_id OR c.departement <> l.departement THEN
+		RAISE EXCEPTION 'convention % cannot grant the stock reservation of logement % to réservataire %',
+				c.id, l.id, NEW.reservataire_id
+			USING ERRCODE = 'check_violation',
+				  DETAIL = format('Convention %s is a %s convention of bailleur %s with réservataire %s in département %s; logement %s belongs to bailleur %s in département %s.',
+								  c.id, c.regime, c.bailleur_id, c.reservataire_id, c.departement,
+								  l.id, l.bailleur_id, l.departement),
+				  HINT = 'Name the stock convention of the same bailleur, réservataire and département, or leave convention_id NULL.';
+	END IF;
+	RETURN NEW;
+END
+$$;
+
+COMMENT ON FUNCTION flux.reservation_verifier() IS
+	'Trigger: a stock reservation''s convention is a stock convention of the same bailleur, réservataire and département; its programme is its unit''s';
+
+-- each guarantor's share of the guaranteed loans of an operation
+CREATE TABLE flux.garantie_programme (
+	programme_id	bigint NOT NULL REFERENCES flux.programme ON DELETE CASCADE,
+	reservataire_id	bigint NOT NULL REFERENCES flux.reservataire,
+	quotite			flux.taux NOT NULL CONSTRAINT garantie_programme_quotite_positive CHECK (quotite > '0%'),
+	PRIMARY KEY (programme_id, reservataire_id)
+);
+
+COMMENT ON TABLE flux.garantie_programme IS
+	'The guarantors of an operation''s loans and the share each guaranteed: the 20 % of its units reserved for guarantees are shared among them pro rata (Ornex art. 3)';
+
+COMMENT ON COLUMN flux.garantie_programme.programme_id IS 'The operation (programme)';
+
+COMMENT ON COLUMN flux.garantie_programme.reservataire_id IS 'A guarantor';
+
+COMMENT ON COLUMN flux.garantie_programme.quotite IS 'Its share of the guaranteed loans (the guarantors'' shares add up to 100 % at most)';
+
+SELECT pg_catalog.pg_extension_config_dump('flux.garantie_programme', '');
+
+/*
+ * flux.verifier_garanties_programmes: on each operation given, the units
+ * reserved in stock in return for loan guarantees (flux.reservation with
+ * fondement garantie_emprunt, programme_id the operation, not converted)
+ * are at most 20 % of its units, shared among the guarantors pro rata of
+ * their share of the guaranteed loans (Ornex art. 3: "maximum 20% des
+ * logements de l'opération garantie répartis au prorata des garanties des
+ * garants"):
+ *
+ *   reserved(g) <= floor(units x 20 % x quotite(g))
+ *
+ * units: every unit recorded with the operation's programme_id (the
+ * operation as guaranteed, even if some were sold since).  The floor
+ * keeps each guarantor at or under the text's maximum.
+ *
+ * Concurrency: before counting, the statement writes the operations' rows
+ * (a no-op UPDATE, in id order so that two sessions never deadlock).  Two
+ * concurrent statements on one operation cannot both pass: the second
+ * waits for the first; under READ COMMITTED it then counts with the
+ * first's rows committed, under REPEATABLE READ and SERIALIZABLE it gets
+ * 40001 (retry).  A lock alone (SELECT FOR UPDATE) would not do under
+ * REPEATABLE READ: a locked-only row raises no serialization failure, and
+ * the second would count on its old snapshot.
+ */
+CREATE FUNCTION flux.verifier_garanties_programmes(programmes bigint[]) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	g record;
+BEGIN
+	IF programmes IS NULL OR cardinality(programmes) = 0 THEN
+		RETURN;
+	END IF;
+	PERFORM 1 FROM flux.programme p WHERE p.id = ANY (programmes) ORDER BY p.id FOR NO KEY UPDATE;
+	UPDATE flux.programme p SET nom = p.nom WHERE p.id = ANY (programmes);
+
+	FOR g IN
+		SELECT p.id, p.nom, sum(q.quotite::numeric) AS total
+		  FROM flux.programme p JOIN flux.garantie_programme q ON q.programme_id = p.id
+		 WHERE p.id = ANY (programmes)
+		 GROUP BY p.id, p.nom
+		HAVING sum(q.quotite::numeric) > 100
+		 ORDER BY p.id
+	LOOP
+		RAISE EXCEPTION 'the guarantors'' shares of programme % (%) add up to %, more than 100%%', g.id, g.nom, trim_scale(g.total) || '%'
+			USING ERRCODE = 'check_violation',
+				  HINT = 'Correct flux.garantie_programme.quotite: each guarantor''s share of the operation''s guaranteed loans.';
+	END LOOP;
+
+	FOR g IN
+		WITH unites AS (
+			SELECT l.programme_id, count(*)::integer AS n
+			  FROM flux.logement l WHERE l.programme_id = ANY (programmes)
+			 GROUP BY l.programme_id
+		), reserves AS (
+			SELECT s.programme_id, s.reservataire_id, count(*)::integer AS k
+			  FROM flux.reservation s
+			 WHERE s.programme_id = ANY (programmes) AND s.fondement = 'garantie_emprunt'
+			   AND s.date_conversion IS NULL
+			 GROUP BY s.programme_id, s.reservataire_id
+		)
+		SELECT p.id, p.nom, r.reservataire_id, rs.nom AS garant, r.k, coalesce(u.n, 0) AS n,
+			   q.quotite::numeric AS quotite,
+			   floor(coalesce(u.n, 0) * 20 * q.quotite::numeric / 10000)::integer AS plafond
+		  FROM reserves r
+		  JOIN flux.programme p ON p.id = r.programme_id
+		  JOIN flux.reservataire rs ON rs.id = r.reservataire_id
+		  LEFT JOIN unites u ON u.programme_id = r.programme_id
+		  LEFT JOIN flux.garantie_programme q ON q.programme_id = r.programme_id AND q.reservataire_id = r.reservataire_id
+		 WHERE q.quotite IS NULL OR r.k > floor(coalesce(u.n, 0) * 20 * q.quotite::numeric / 10000)
+		 ORDER BY p.id, r.reservataire_id
+	LOOP
+		IF g.quotite IS NULL THEN
+			RAISE EXCEPTION 'réservataire % (%) holds % unit(s) of programme % (%) for a loan guarantee, but its share of the guarantee is not recorded',
+					g.reservataire_id, g.garant, g.k, g.id, g.nom
+				USING ERRCODE = 'check_violation',
+					  DETAIL = 'The 20 % of an operation''s units reserved for loan guarantees are shared among the guarantors pro rata of their guarantees (Ornex art. 3).',
+					  HINT = format('Record its share in flux.garantie_programme (programme_id %s, reservataire_id %s, quotite), or leave the reservations'' programme_id NULL.', g.id, g.reservataire_id);
+		END IF;
+		RAISE EXCEPTION 'réservataire % (%) would hold % unit(s) of programme % (%) for a loan guarantee, more than its % of % unit(s)',
+				g.reservataire_id, g.garant, g.k, g.id, g.nom, g.plafond, g.n
+			USING ERRCODE = 'check_violation',
+				  DETAIL = format('At most 20 %% of the operation''s %s unit(s), shared pro rata of the guarantees: %s x 20 %% x %s%% = %s, rounded down to %s.',
+								  g.n, g.n, trim_scale(g.quotite), trim_scale(g.n * 20 * g.quotite / 10000), g.plafond),
+				  HINT = 'Reserve fewer units of the operation for the guarantee (a share beyond rests on a land or funding contribution: fondement apport_foncier or apport_financier), or correct flux.garantie_programme.quotite.';
+	END LOOP;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION flux.verifier_garanties_programmes(bigint[]) FROM PUBLIC;
+
+COMMENT ON FUNCTION flux.verifier_garanties_programmes(bigint[]) IS
+	'Internal: on each operation given, the units reserved for loan guarantees are at most 20 % of its units, shared among the guarantors pro rata (Ornex art. 3); raises 23514';
+
+CREATE FUNCTION flux.reservation_verifier_garanties() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+BEGIN
+	PERFORM flux.verifier_garanties_programmes(ARRAY(
+		SELECT DISTINCT n.programme_id FROM nouvelles n
+		 WHERE n.programme_id IS NOT NULL AND n.fondement = 'garantie_emprunt' AND n.date_conversion IS NULL));
+	RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION flux.reservation_verifier_garanties() FROM PUBLIC;
+
+COMMENT ON FUNCTION flux.reservation_verifier_garanties() IS
+	'Trigger (per statement, transition table nouvelles): the loan-guarantee cap of every operation the statement''s reservations name';
+
+CREATE TRIGGER reservation_verifier_garanties_insertion
+	AFTER INSERT ON flux.reservation
+	REFERENCING NEW TABLE AS nouvelles
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.reservation_verifier_garanties();
+
+CREATE TRIGGER reservation_verifier_garanties_modification
+	AFTER UPDATE ON flux.reservation
+	REFERENCING NEW TABLE AS nouvelles
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.reservation_verifier_garanties();
+
+CREATE FUNCTION flux.garantie_programme_verifier() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+BEGIN
+	IF TG_OP <> 'INSERT' THEN
+		PERFORM flux.verifier_garanties_programmes(ARRAY[OLD.programme_id]);
+	END IF;
+	IF TG_OP <> 'DELETE' THEN
+		PERFORM flux.verifier_garanties_programmes(ARRAY[NEW.programme_id]);
+	END IF;
+	RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION flux.garantie_programme_verifier() FROM PUBLIC;
+
+COMMENT ON FUNCTION flux.garantie_programme_verifier() IS
+	'Trigger: a guarantor''s share changed, added or removed keeps the loan-guarantee cap of its operation';
+
+CREATE TRIGGER garantie_programme_verifier
+	AFTER INSERT OR UPDATE OR DELETE ON flux.garantie_programme
+	FOR EACH ROW EXECUTE FUNCTION flux.garantie_programme_verifier();
+
+-- the units a stock convention ties: its recorded reservations, and the
+-- units RPLS (or the ERP) says are reserved to its réservataire there,
+-- with the end of their rights (a recorded reservation of the unit to the
+-- réservataire gives it; none recorded: no end known)
+CREATE OR REPLACE VIEW flux.logements_en_stock WITH (security_invoker = true) AS
+SELECT x.convention_id, x.logement_id, x.fin_droits,
+	   coalesce(x.fin_droits, 'infinity') > CURRENT_DATE AS droits_en_cours
+  FROM (
+	SELECT c.id AS convention_id, l.id AS logement_id, flux.fin_droits(s.date_fin, s.date_remboursement) AS fin_droits
+	  FROM flux.convention c
+	  JOIN flux.reservation s ON s.convention_id = c.id AND s.date_conversion IS NULL
+	  JOIN flux.logement l ON l.id = s.logement_id
+	 WHERE c.regime = 'stock' AND l.sortiepatrim = 9
+	UNION
+	SELECT c.id, l.id, flux.fin_droits(s.date_fin, s.date_remboursement)
+	  FROM flux.convention c
+	  JOIN flux.logement l ON l.bailleur_id = c.bailleur_id AND l.departement = c.departement
+						  AND l.stock_reservataire_id = c.reservataire_id
+	  LEFT JOIN flux.reservation s ON s.logement_id = l.id AND s.reservataire_id = c.reservataire_id
+								  AND s.date_conversion IS NULL
+	 WHERE c.regime = 'stock' AND l.sortiepatrim = 9
+	   AND (c.communes IS NULL OR l.depcom = ANY (c.communes))
+	   AND s.convention_id IS DISTINCT FROM c.id) x;
+
+COMMENT ON VIEW flux.logements_en_stock IS
+	'Units tied by each stock convention: its recorded reservations not converted, and units whose stock_reservataire_id is its réservataire on its territory; units still in the stock only, with the end of their rights';
+
+COMMENT ON COLUMN flux.logements_en_stock.convention_id IS 'The stock convention';
+
+COMMENT ON COLUMN flux.logements_en_stock.logement_id IS 'A unit it ties';
+
+COMMENT ON COLUMN flux.logements_en_stock.fin_droits IS 'First day its right no longer runs (flux.fin_droits of its recorded reservation: stated end, or 5 years after the guaranteed loan''s repayment); NULL: no end known';
+
+COMMENT ON COLUMN flux.logements_en_stock.droits_en_cours IS 'Its right still runs today; false: a "logement non réservé", which the préfet never takes (FAQ §4.1)';
+
+-- flux.reprise_prefet_logement: the end of each unit's right, from its
+-- recorded reservation (the decisions of 0.9.0 listed them all)
+ALTER TABLE flux.reprise_prefet_logement ADD COLUMN fin_droits date;
+
+UPDATE flux.reprise_prefet_logement pl
+   SET fin_droits = flux.fin_droits(s.date_fin, s.date_remboursement)
+  FROM flux.reprise_prefet p, flux.convention c, flux.reservation s
+ WHERE p.id = pl.reprise_id AND c.id = p.convention_id
+   AND s.logement_id = pl.logement_id AND s.reservataire_id = c.reservataire_id
+   AND s.date_conversion IS NULL;
+
+COMMENT ON COLUMN flux.reprise_prefet_logement.fin_droits IS
+	'First day its stock right no longer runs (flux.fin_droits), as on the decision; NULL: no end known.  From then on the unit is no longer reserved and weighs nothing in the State''s flux';
+
+-- the préfet's remedies against a bailleur (CCH R. 441-5-2 IV; FAQ)
+CREATE TABLE flux.mise_en_demeure (
+	id					bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	bailleur_id			bigint NOT NULL REFERENCES flux.bailleur,
+	departement			text NOT NULL CONSTRAINT mise_en_demeure_departement_format
+						CHECK (departement ~ '^([0-9]{2}|2[AB]|97[1-6])$'),
+	convention_id		bigint REFERENCES flux.convention,
+	objet				text NOT NULL CONSTRAINT mise_en_demeure_objet_non_vide CHECK (objet <> ''),
+	date_mise_en_demeure date NOT NULL,
+	date_reponse		date,
+	date_resiliation	date,
+	arrete				text CONSTRAINT mise_en_demeure_arrete_non_vide CHECK (arrete <> ''),
+	date_arrete			date,
+	CONSTRAINT mise_en_demeure_reponse_apres CHECK (date_reponse >= date_mise_en_demeure),
+	CONSTRAINT mise_en_demeure_arrete_date CHECK ((arrete IS NULL) = (date_arrete IS NULL))
+);
+
+CREATE INDEX ON flux.mise_en_demeure (bailleur_id, departement);
+
+COMMENT ON TABLE flux.mise_en_demeure IS
+	'The préfet''s formal notices to a bailleur (mise en demeure), and what followed: the answer, the termination of the State''s convention after two months unanswered, the arrêté fixing the terms of the reservations (CCH R. 441-5-2 IV)';
+
+COMMENT ON COLUMN flux.mise_en_demeure.id IS 'Surrogate key';
+
+COMMENT ON COLUMN flux.mise_en_demeure.bailleur_id IS 'The bailleur given notice';
+
+COMMENT ON COLUMN flux.mise_en_demeure.departement IS 'The département';
+
+COMMENT ON COLUMN flux.mise_en_demeure.convention_id IS 'The State''s convention with the bailleur whose commitments are not kept; NULL: none signed (the bailleur refuses to sign)';
+
+COMMENT ON COLUMN flux.mise_en_demeure.objet IS 'What the notice asks, in French';
+
+COMMENT ON COLUMN flux.mise_en_demeure.date_mise_en_demeure IS 'Date of the notice';
+
+COMMENT ON COLUMN flux.mise_en_demeure.date_reponse IS 'Date the bailleur answered it (NULL: unanswered)';
+
+COMMENT ON COLUMN flux.mise_en_demeure.date_resiliation IS 'Date the préfet terminated the convention: two months after the notice at the earliest, when unanswered within them';
+
+COMMENT ON COLUMN flux.mise_en_demeure.arrete IS 'Reference of the préfet''s arrêté fixing the terms of the reservations';
+
+COMMENT ON COLUMN flux.mise_en_demeure.date_arrete IS 'Its date: after the termination, or with no convention signed two months after the notice unanswered';
+
+SELECT pg_catalog.pg_extension_config_dump('flux.mise_en_demeure', '');
+
+SELECT pg_catalog.pg_extension_config_dump('flux.mise_en_demeure_id_seq', '');
+
+/*
+ * "Si le bailleur ne respecte pas ses engagements prévus dans la
+ * convention avec le préfet, celui-ci a la possibilité de résilier la
+ * convention après une mise en demeure restée sans suite pendant deux
+ * mois" and "en cas de refus de signature, le préfet peut fixer par arrêté
+ * les modalités d'application des réservations (R.441-5-2 IV) [...] Il en
+ * est de même en cas de résiliation" (FAQ).  So:
+ *   - the convention named is the State's (etat or etat_agents) with the
+ *     bailleur in the département;
+ *   - termination needs that convention, on or after notice + 2 months,
+ *     the notice unanswered until then;
+ *   - the arrêté comes after the termination when there was a convention,
+ *     else (refusal to sign) on or after notice + 2 months unanswered.
+ */
+CREATE FUNCTION flux.mise_en_demeure_verifier() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	c record;
+	echeance date := (NEW.date_mise_en_demeure + interval '2 months')::date;
+	repondue boolean := NEW.date_reponse IS NOT NULL AND NEW.date_reponse < echeance;
+BEGIN
+	IF NEW.convention_id IS NOT NULL THEN
+		SELECT x.bailleur_id, x.departement, r.categorie INTO c
+		  FROM flux.convention x JOIN flux.reservataire r ON r.id = x.reservataire_id
+		 WHERE x.id = NEW.convention_id;
+		IF FOUND AND (c.bailleur_id <> NEW.bailleur_id OR c.departement <> NEW.departement
+					  OR c.categorie NOT IN ('etat', 'etat_agents')) THEN
+			RAISE EXCEPTION 'convention % is not the State''s convention with bailleur % in département %', NEW.convention_id, NEW.bailleur_id, NEW.departement
+				USING ERRCODE = 'check_violation',
+					  DETAIL = format('Convention %s is a convention of bailleur %s with a réservataire of category %s in département %s.',
+									  NEW.convention_id, c.bailleur_id, c.categorie, c.departement),
+					  HINT = 'A préfet''s notice concerns the State''s convention with the bailleur; leave convention_id NULL when none was signed.';
+		END IF;
+	END IF;
+	IF NEW.date_resiliation IS NOT NULL THEN
+		IF NEW.convention_id IS NULL THEN
+			RAISE EXCEPTION 'the notice of % to bailleur % names no convention to terminate', NEW.date_mise_en_demeure, NEW.bailleur_id
+				USING ERRCODE = 'check_violation',
+					  HINT = 'Set convention_id to the State''s convention terminated, or record the préfet''s arrêté alone (no convention signed).';
+		END IF;
+		IF NEW.date_resiliation < echeance OR repondue THEN
+			RAISE EXCEPTION 'convention % cannot be terminated on %: the notice of % %', NEW.convention_id, NEW.date_resiliation, NEW.date_mise_en_demeure,
+					CASE WHEN repondue THEN format('was answered on %s, within two months', NEW.date_reponse)
+						 ELSE format('has two months to be answered, until %s', echeance - 1) END
+				USING ERRCODE = 'check_violation',
+					  DETAIL = 'The préfet may terminate the convention after a notice unanswered for two months (CCH R. 441-5-2; FAQ).',
+					  HINT = format('Terminate it on %s or later, and only if the notice went unanswered until then.', echeance);
+		END IF;
+	END IF;
+	IF NEW.date_arrete IS NOT NULL THEN
+		IF NEW.convention_id IS NOT NULL AND (NEW.date_resiliation IS NULL OR NEW.date_arrete < NEW.date_resiliation) THEN
+			RAISE EXCEPTION 'the préfet''s arrêté of % cannot fix the terms while convention % is not terminated', NEW.date_arrete, NEW.convention_id
+				USING ERRCODE = 'check_violation',
+					  DETAIL = format('Termination: %s.', coalesce(NEW.date_resiliation::text, 'none recorded')),
+					  HINT = 'Record date_resiliation first; the arrêté comes on or after it (CCH R. 441-5-2 IV).';
+		END IF;
+		IF NEW.date_arrete < echeance OR repondue THEN
+			RAISE EXCEPTION 'the préfet''s arrêté of % comes before the notice of % went unanswered for two months', NEW.date_arrete, NEW.date_mise_en_demeure
+				USING ERRCODE = 'check_violation',
+					  DETAIL = CASE WHEN repondue THEN format('The bailleur answered on %s.', NEW.date_reponse)
+									ELSE format('The two months end on %s.', echeance - 1) END,
+					  HINT = format('The préfet fixes the terms by arrêté as a last resort, from %s, once the discussions failed (FAQ, R. 441-5-2 IV).', echeance);
+		END IF;
+	END IF;
+	RETURN NEW;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION flux.mise_en_demeure_verifier() FROM PUBLIC;
+
+COMMENT ON FUNCTION flux.mise_en_demeure_verifier() IS
+	'Trigger: a préfet''s notice names the State''s convention of the bailleur; termination and arrêté only after two months unanswered (CCH R. 441-5-2 IV)';
+
+CREATE TRIGGER mise_en_demeure_verifier
+	BEFORE INSERT OR UPDATE ON flux.mise_en_demeure
+	FOR EACH ROW EXECUTE FUNCTION flux.mise_en_demeure_verifier();
+
+-- every stock convention still in force after the deadline of the law;
+-- those that stay in stock by law (defence, internal security, public
+-- health) are listed, never late
+CREATE OR REPLACE VIEW flux.conformite WITH (security_invoker = true) AS
+SELECT c.id AS convention_id, c.reference, b.id AS bailleur_id, b.nom AS bailleur,
+	   r.id AS reservataire_id, r.nom AS reservataire, r.categorie::text AS categorie,
+	   c.departement, c.date_effet, c.date_fin,
+	   (SELECT count(*) FROM flux.logements_en_stock e WHERE e.convention_id = c.id AND e.droits_en_cours) AS logements_en_stock,
+	   r.categorie NOT IN ('etat', 'etat_agents') AND c.maintien_stock IS NULL AS reprise_possible,
+	   p.id AS reprise_id, p.arrete AS reprise_arrete, p.date_debut AS reprise_depuis,
+	   CASE WHEN p.id IS NOT NULL
+			THEN format('logements ajoutés au flux de l''État depuis le %s (%s) jusqu''à la conclusion d''une convention conforme', p.date_debut, p.arrete)
+			WHEN c.maintien_stock IS NOT NULL
+			THEN 'réservation au profit ' || CASE c.maintien_stock WHEN 'defense' THEN 'de la défense nationale'
+															   WHEN 'securite_interieure' THEN 'de la sécurité intérieure'
+															   ELSE 'des établissements publics de santé' END
+				 || ' : reste gérée en stock, hors du flux (conforme)'
+			WHEN r.categorie IN ('etat', 'etat_agents')
+			THEN 'stock propre de l''État : à convertir dans la convention en flux de l''État'
+			ELSE 'encore en stock après le 24 novembre 2023 : le préfet peut ajouter ses logements au flux de l''État (flux.reprise_prefet)'
+	   END AS situation,
+	   c.maintien_stock::text AS maintien_stock,
+	   c.maintien_stock IS NULL AS en_retard,
+	   (SELECT count(*) FROM flux.logements_en_stock e WHERE e.convention_id = c.id AND NOT e.droits_en_cours) AS logements_droits_echus,
+	   m.id AS mise_en_demeure_id, m.date_mise_en_demeure AS mise_en_demeure_le,
+	   m.date_reponse AS mise_en_demeure_reponse_le, m.date_resiliation AS resiliation_le,
+	   m.arrete AS arrete_modalites, m.date_arrete AS arrete_modalites_le,
+	   CASE WHEN m.id IS NULL THEN NULL
+			WHEN m.date_arrete IS NOT NULL
+			THEN format('arrêté %s du %s fixant les modalités des réservations (R. 441-5-2 IV)', m.arrete, m.date_arrete)
+			WHEN m.date_resiliation IS NOT NULL
+			THEN format('convention %s résiliée le %s après la mise en demeure du %s restée sans suite deux mois', m.convention_id, m.date_resiliation, m.date_mise_en_demeure)
+			WHEN m.date_reponse IS NOT NULL
+			THEN format('mise en demeure du %s : réponse du bailleur le %s', m.date_mise_en_demeure, m.date_reponse)
+			WHEN CURRENT_DATE >= m.date_mise_en_demeure + interval '2 months'
+			THEN format('mise en demeure du %s restée sans suite deux mois : le préfet peut résilier la convention et fixer les modalités par arrêté', m.date_mise_en_demeure)
+			ELSE format('mise en demeure du %s : le bailleur a jusqu''au %s pour y répondre', m.date_mise_en_demeure,
+						(m.date_mise_en_demeure + interval '2 months')::date - 1)
+	   END AS suite_mise_en_demeure
+  FROM flux.convention c
+  JOIN flux.bailleur b ON b.id = c.bailleur_id
+  JOIN flux.reservataire r ON r.id = c.reservataire_id
+  LEFT JOIN flux.reprise_prefet p ON p.convention_id = c.id AND p.date_fin IS NULL
+  LEFT JOIN LATERAL (
+	SELECT x.* FROM flux.mise_en_demeure x
+	 WHERE x.bailleur_id = c.bailleur_id AND x.departement = c.departement
+	 ORDER BY x.date_mise_en_demeure DESC, x.id DESC LIMIT 1) m ON true
+ WHERE c.regime = 'stock' AND (c.date_fin IS NULL OR c.date_fin > '2023-11-24');
+
+COMMENT ON VIEW flux.conformite IS
+	'Conventions still managed in stock after 24 November 2023: late ones (not compliant with loi ELAN) and those that stay in stock by law, their units, whether the préfet took them back, and the préfet''s latest notice to the bailleur';
+
+COMMENT ON COLUMN flux.conformite.convention_id IS 'The stock convention';
+
+COMMENT ON COLUMN flux.conformite.reference IS 'Its reference';
+
+COMMENT ON COLUMN flux.conformite.bailleur_id IS 'The bailleur';
+
+COMMENT ON COLUMN flux.conformite.bailleur IS 'Its name';
+
+COMMENT ON COLUMN flux.conformite.reservataire_id IS 'The réservataire';
+
+COMMENT ON COLUMN flux.conformite.reservataire IS 'Its name';
+
+COMMENT ON COLUMN flux.conformite.categorie IS 'Its category';
+
+COMMENT ON COLUMN flux.conformite.departement IS 'Département';
+
+COMMENT ON COLUMN flux.conformite.date_effet IS 'In force since';
+
+COMMENT ON COLUMN flux.conformite.date_fin IS 'Until (NULL: open-ended)';
+
+COMMENT ON COLUMN flux.conformite.logements_en_stock IS 'Units it still ties, rights still running today (flux.logements_en_stock)';
+
+COMMENT ON COLUMN flux.conformite.reprise_possible IS 'The préfet may add these units to the State''s flux (not for the State''s own stock, nor for a convention that stays in stock by law)';
+
+COMMENT ON COLUMN flux.conformite.reprise_id IS 'The préfet''s decision in force, if any';
+
+COMMENT ON COLUMN flux.conformite.reprise_arrete IS 'Its reference';
+
+COMMENT ON COLUMN flux.conformite.reprise_depuis IS 'Its first day';
+
+COMMENT ON COLUMN flux.conformite.situation IS 'What it means, in French';
+
+COMMENT ON COLUMN flux.conformite.maintien_stock IS 'defense, securite_interieure or sante: stays in stock by law (flux.convention.maintien_stock); NULL otherwise';
+
+COMMENT ON COLUMN flux.conformite.en_retard IS 'Late: should have been converted into flux by 24 November 2023 (false for a convention that stays in stock by law)';
+
+COMMENT ON COLUMN flux.conformite.logements_droits_echus IS 'Units whose rights have ended (5 years after a guaranteed loan''s repayment, or the stated end): no longer reserved, never taken by the préfet';
+
+COMMENT ON COLUMN flux.conformite.mise_en_demeure_id IS 'The préfet''s latest notice to the bailleur in the département (flux.mise_en_demeure), if any';
+
+COMMENT ON COLUMN flux.conformite.mise_en_demeure_le IS 'Its date';
+
+COMMENT ON COLUMN flux.conformite.mise_en_demeure_reponse_le IS 'The bailleur''s answer (NULL: none)';
+
+COMMENT ON COLUMN flux.conformite.resiliation_le IS 'Termination of the State''s convention after two months unanswered';
+
+COMMENT ON COLUMN flux.conformite.arrete_modalites IS 'The préfet''s arrêté fixing the terms of the reservations (R. 441-5-2 IV)';
+
+COMMENT ON COLUMN flux.conformite.arrete_modalites_le IS 'Its date';
+
+COMMENT ON COLUMN flux.conformite.suite_mise_en_demeure IS 'Where the notice stands, in French';
+
+-- the units the préfet may add to the State's flux, one row each
+CREATE OR REPLACE VIEW flux.logements_reprenables WITH (security_invoker = true) AS
+SELECT k.convention_id, k.bailleur_id, k.reservataire_id, k.reservataire, k.departement,
+	   l.id AS logement_id, l.ident_rep, l.ident_int, l.depcom, l.adresse,
+	   'T' || l.nbpiece AS typologie, l.qpv,
+	   k.reprise_id IS NOT NULL AS repris
+  FROM flux.conformite k
+  JOIN flux.logements_en_stock e ON e.convention_id = k.convention_id AND e.droits_en_cours
+  JOIN flux.logement l ON l.id = e.logement_id
+ WHERE k.reprise_possible
+   AND EXISTS (SELECT 1 FROM flux.logements_classes(k.bailleur_id, pg_catalog.date_part('year', CURRENT_DATE)::integer, k.departement) a
+				WHERE a.logement_id = l.id AND a.classement = 'assiette');
+
+COMMENT ON VIEW flux.logements_reprenables IS
+	'Units of stock conventions not made compliant by 24 November 2023 that the préfet may add to the State''s flux: rights still running today, in the assiette of this year';
+
+COMMENT ON COLUMN flux.logements_reprenables.convention_id IS 'The stock convention';
+
+COMMENT ON COLUMN flux.logements_reprenables.bailleur_id IS 'The bailleur';
+
+COMMENT ON COLUMN flux.logements_reprenables.reservataire_id IS 'The réservataire holding it in stock';
+
+COMMENT ON COLUMN flux.logements_reprenables.reservataire IS 'Its name';
+
+COMMENT ON COLUMN flux.logements_reprenables.departement IS 'Département';
+
+COMMENT ON COLUMN flux.logements_reprenables.logement_id IS 'The unit';
+
+COMMENT ON COLUMN flux.logements_reprenables.ident_rep IS 'RPLS number';
+
+COMMENT ON COLUMN flux.logements_reprenables.ident_int IS 'The bailleur''s identifier';
+
+COMMENT ON COLUMN flux.logements_reprenables.depcom IS 'INSEE code of the commune';
+
+COMMENT ON COLUMN flux.logements_reprenables.adresse IS 'Address';
+
+COMMENT ON COLUMN flux.logements_reprenables.typologie IS 'T1 to T9';
+
+COMMENT ON COLUMN flux.logements_reprenables.qpv IS 'In a QPV';
+
+COMMENT ON COLUMN flux.logements_reprenables.repris IS 'Already added to the State''s flux by a decision in force';
+
+/*
+ * flux.reprise_prefet: the préfet adds the units of a stock convention
+ * not made compliant by 24 November 2023 to the State's flux "jusqu'à
+ * conclusion d'une convention conforme" (FAQ, sanctions).  The units are
+ * listed as they are that day: only those whose right still runs on the
+ * decision's day (a right past its term, e.g. 5 years after a guaranteed
+ * loan's repayment, leaves a "logement non réservé", FAQ §4.1) and that
+ * are in the assiette of its year (no share of the flux from a unit
+ * outside it), each with the end of its right; flux.parts then gives the
+ * State their weight in the flux.  A convention that stays in stock by
+ * law (defence, internal security, public health) is refused.
+ * flux.lever_reprise_prefet ends it: nothing else was changed, so lifting
+ * restores the convention as it was.
+ */
+CREATE OR REPLACE FUNCTION flux.reprise_prefet(convention bigint, date_decision date, arrete text,
+									convention_etat bigint DEFAULT NULL)
+	RETURNS bigint
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	k flux.conformite;
+	etat bigint;
+	etats bigint[];
+	id bigint;
+BEGIN
+	IF convention IS NULL THEN
+		RAISE EXCEPTION 'convention is NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass the id of a stock convention listed in flux.conformite.';
+	END IF;
+	IF date_decision IS NULL OR arrete IS NULL OR arrete = '' THEN
+		RAISE EXCEPTION 'a préfet''s decision needs its date and its reference'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass date_decision and arrete (the decree''s reference).';
+	END IF;
+	SELECT * INTO k FROM flux.conformite f WHERE f.convention_id = reprise_prefet.convention;
+	IF NOT FOUND THEN
+		IF NOT EXISTS (SELECT 1 FROM flux.convention c WHERE c.id = reprise_prefet.convention) THEN
+			RAISE EXCEPTION 'convention % does not exist', convention
+				USING ERRCODE = 'no_data_found',
+					  HINT = 'Pass the id of a stock convention listed in flux.conformite.';
+		END IF;
+		RAISE EXCEPTION 'convention % is not a stock convention in force after 24 November 2023', convention
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'Only the units of a convention still in stock after the deadline may be added to the State''s flux.',
+				  HINT = 'See flux.conformite for the conventions concerned.';
+	END IF;
+	IF k.maintien_stock IS NOT NULL THEN
+		RAISE EXCEPTION 'convention % reserves units for %: they stay in stock and the préfet cannot take them back', convention,
+				CASE k.maintien_stock WHEN 'defense' THEN 'national defence' WHEN 'securite_interieure' THEN 'internal security'
+									  ELSE 'public health establishments' END
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'Reservations for national defence, internal security and public health establishments are managed in stock by law, outside the flux.',
+				  HINT = 'Choose a late stock convention (flux.conformite.en_retard); if this one is not such a reservation, set flux.convention.maintien_stock to NULL.';
+	END IF;
+	IF NOT k.reprise_possible THEN
+		RAISE EXCEPTION 'convention % is the State''s own stock: the préfet cannot take it back', convention
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Convert it into the State''s flux convention instead.';
+	END IF;
+	IF date_decision <= date '2023-11-24' OR date_decision < k.date_effet
+	   OR (k.date_fin IS NOT NULL AND date_decision >= k.date_fin) THEN
+		RAISE EXCEPTION 'the préfet''s decision of % falls outside convention %''s period in stock after 24 November 2023', date_decision, convention
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = format('Convention %s is in force from %s until %s.', convention, k.date_effet, coalesce(k.date_fin::text, 'further notice')),
+				  HINT = 'The préfet may act from 25 November 2023 while the convention is in force.';
+	END IF;
+	IF k.reprise_id IS NOT NULL THEN
+		RAISE EXCEPTION 'convention %''s units are already in the State''s flux since % (%)', convention, k.reprise_depuis, k.reprise_arrete
+			USING ERRCODE = 'unique_violation',
+				  HINT = format('Lift decision %s first with flux.lever_reprise_prefet.', k.reprise_id);
+	END IF;
+
+	IF convention_etat IS NOT NULL THEN
+		SELECT c.id INTO etat FROM flux.convention c JOIN flux.reservataire r ON r.id = c.reservataire_id
+		 WHERE c.id = convention_etat AND r.categorie = 'etat' AND c.regime = 'flux'
+		   AND c.bailleur_id = k.bailleur_id AND c.departement = k.departement
+		   AND daterange(c.date_effet, c.date_fin) @> date_decision;
+		IF etat IS NULL THEN
+			RAISE EXCEPTION 'convention % is not the State''s flux convention with bailleur % in département % on %',
+					convention_etat, k.bailleur_id, k.departement, date_decision
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Pass a flux convention of a réservataire of category etat in force that day.';
+		END IF;
+	ELSE
+		SELECT array_agg(c.id ORDER BY c.id) INTO etats
+		  FROM flux.convention c JOIN flux.reservataire r ON r.id = c.reservataire_id
+		 WHERE r.categorie = 'etat' AND c.regime = 'flux'
+		   AND c.bailleur_id = k.bailleur_id AND c.departement = k.departement
+		   AND daterange(c.date_effet, c.date_fin) @> date_decision;
+		IF etats IS NULL THEN
+			RAISE EXCEPTION 'bailleur % has no State flux convention in département % on % to add the units to',
+					k.bailleur_id, k.departement, date_decision
+				USING ERRCODE = 'no_data_found',
+					  HINT = 'Record the State''s flux convention (réservataire of category etat) first.';
+		ELSIF cardinality(etats) > 1 THEN
+			RAISE EXCEPTION 'bailleur % has % State flux conventions in département % on %: %',
+					k.bailleur_id, cardinality(etats), k.departement, date_decision, array_to_string(etats, ', ')
+				USING ERRCODE = 'cardinality_violation',
+					  HINT = 'Name the one to add the units to: convention_etat => id.';
+		END IF;
+		etat := etats[1];
+	END IF;
+
+	INSERT INTO flux.reprise_prefet AS p (convention_id, convention_etat_id, arrete, date_debut)
+	VALUES (convention, etat, arrete, date_decision)
+	RETURNING p.id INTO id;
+	INSERT INTO flux.reprise_prefet_logement (reprise_id, logement_id, fin_droits)
+	SELECT id, e.logement_id, e.fin_droits
+	  FROM flux.logements_en_stock e
+	  JOIN flux.logements_classes(k.bailleur_id, extract(year FROM date_decision)::integer, k.departement) a
+		ON a.logement_id = e.logement_id AND a.classement = 'assiette'
+	 WHERE e.convention_id = convention
+	   AND coalesce(e.fin_droits, 'infinity') > date_decision;
+	RETURN id;
+END
+$$;
+
+COMMENT ON FUNCTION flux.reprise_prefet(bigint, date, text, bigint) IS
+	'The préfet adds the units of a stock convention not made compliant by 24 November 2023 to the State''s flux, from date_decision: those whose right still runs that day and in the assiette of its year; refuses the State''s own stock and a convention that stays in stock by law; returns the decision''s id (reversible: flux.lever_reprise_prefet)';
+
+CREATE OR REPLACE FUNCTION flux.lever_reprise_prefet(reprise bigint, date_levee date, motif text)
+	RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	p flux.reprise_prefet;
+BEGIN
+	IF date_levee IS NULL OR motif IS NULL OR motif = '' THEN
+		RAISE EXCEPTION 'lifting a préfet''s decision needs its date and its reason'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass date_levee and motif (e.g. ''compliant convention signed on ...'').';
+	END IF;
+	IF reprise IS NULL THEN
+		RAISE EXCEPTION 'préfet''s decision is NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass the id of a decision (flux.reprise_prefet, or flux.conformite.reprise_id).';
+	END IF;
+	SELECT * INTO p FROM flux.reprise_prefet r WHERE r.id = reprise FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'préfet''s decision % does not exist', reprise
+			USING ERRCODE = 'no_data_found',
+				  HINT = 'See flux.reprise_prefet (or flux.conformite.reprise_id).';
+	END IF;
+	IF p.date_fin IS NOT NULL THEN
+		RAISE EXCEPTION 'préfet''s decision % was already lifted on %', reprise, p.date_fin
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Nothing to do; a new decision is made with flux.reprise_prefet.';
+	END IF;
+	IF date_levee < p.date_debut THEN
+		RAISE EXCEPTION 'préfet''s decision % cannot be lifted on %, before its first day %', reprise, date_levee, p.date_debut
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = format('Lift it on %s to cancel it altogether.', p.date_debut);
+	END IF;
+	UPDATE flux.reprise_prefet SET date_fin = date_levee, motif_levee = motif WHERE id = reprise;
+END
+$$;
+
+COMMENT ON FUNCTION flux.lever_reprise_prefet(bigint, date, text) IS
+	'Ends a préfet''s decision from date_levee (its first day cancels it altogether): the units go back to their stock convention, the history stays';
+
+/*
+ * flux.conversion: what each réservataire's stock reservations convert
+ * to on 1 January of year N (seed 002, the Île-de-France consensus):
+ *
+ *   taux_converti  its units reserved de suite over the assiette of N
+ *                  (flux.taux_reservataire): the share of each year's flux
+ *                  the bailleur commits to;
+ *   droits_uniques the volume of single rights its droits de suite are
+ *                  worth: rotation x unit-years still to run
+ *                  (flux.droits_uniques, rounded as agreed), plus one per
+ *                  droit simple not used;
+ *   echeancier     the years in which it may use them (flux.echeancier:
+ *                  evenly, earliest first, over the years its rights would
+ *                  still have run), so that a small réservataire knows its
+ *                  years and is not "noyé dans le flux".
+ *
+ * The rotation rate is taux_rotation when given, else the one imposed in
+ * flux.parametre_annuel for N, else the mean of the fenetre years before N
+ * (flux.rotation, by the year's definition).  Rights end at their stated
+ * end or 5 years after a guaranteed loan's repayment (flux.fin_droits);
+ * one with neither needs annees_sans_terme.  The State's stock is not
+ * converted this way: its share of the flux is set by law (30 %).  Only
+ * units in the assiette of N count (flux.logements_classes), and never a
+ * reservation of a convention that stays in stock by law (defence,
+ * internal security, public health: flux.convention.maintien_stock).
+ */
+CREATE OR REPLACE FUNCTION flux.conversion(bailleur bigint, departement text, annee integer,
+								taux_rotation numeric DEFAULT NULL, fenetre integer DEFAULT 3,
+								arrondi text DEFAULT 'proche', annees_sans_terme integer DEFAULT NULL)
+	RETURNS TABLE (reservataire_id bigint, reservataire text, categorie text,
+				   logements_reserves integer, droits_simples integer, annees_logement numeric,
+				   annees_restantes_max numeric, parc integer, taux_converti numeric,
+				   taux_rotation_retenu numeric, droits_uniques integer,
+				   annees_echeancier integer, echeancier integer[], petit boolean)
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	jan1 date;
+	rotation numeric;
+	definition flux.definition_rotation;
+	impose numeric;
+	a integer;
+	sans_terme integer;
+	r record;
+BEGIN
+	PERFORM flux.verifier_bailleur(bailleur);
+	PERFORM flux.verifier_departement(departement);
+	PERFORM flux.verifier_annee(annee);
+	IF fenetre IS NULL OR fenetre NOT BETWEEN 1 AND 10 THEN
+		RAISE EXCEPTION 'rotation window of % years is out of range', fenetre
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Pass fenetre => 1 to 10 years (the mean rotation of that many years before the conversion).';
+	END IF;
+	IF annees_sans_terme IS NOT NULL AND annees_sans_terme NOT BETWEEN 1 AND 99 THEN
+		RAISE EXCEPTION 'annees_sans_terme of % is out of range', annees_sans_terme
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Pass 1 to 99 years, the duration the parties agreed for rights without an end.';
+	END IF;
+	IF arrondi IS NULL THEN
+		RAISE EXCEPTION 'rounding must not be null'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass arrondi => ''proche'' (nearest, halves up), ''inferieur'' (down) or ''superieur'' (up).';
+	END IF;
+	PERFORM flux.droits_uniques(0, 0, arrondi);		-- checks the rounding's name
+	jan1 := make_date(annee, 1, 1);
+
+	SELECT p.taux_rotation, p.definition_rotation INTO impose, definition
+	  FROM flux.parametre_annuel p
+	 WHERE p.bailleur_id = conversion.bailleur AND p.departement = conversion.departement AND p.annee = conversion.annee;
+	IF taux_rotation NOT BETWEEN 0 AND 100 THEN
+		RAISE EXCEPTION 'rotation rate must be between 0 and 100 percent, not %', taux_rotation
+			USING ERRCODE = 'numeric_value_out_of_range',
+				  HINT = 'Pass taux_rotation in percent, e.g. 8.5 for 8.5 %.';
+	END IF;
+	rotation := coalesce(taux_rotation, impose);
+	IF rotation IS NULL THEN
+		SELECT round(avg(x.taux_rotation), 2) INTO rotation
+		  FROM generate_series(annee - fenetre, annee - 1) y,
+			   flux.rotation(bailleur, departement, y, coalesce(definition, 'relocations')) x
+		 WHERE x.mouvements > 0;
+		IF rotation IS NULL THEN
+			RAISE EXCEPTION 'no vacancy recorded for bailleur % in département % from % to % to take a rotation rate from',
+					bailleur, departement, annee - fenetre, annee - 1
+				USING ERRCODE = 'no_data_found',
+					  HINT = 'Pass taux_rotation => the rate agreed (e.g. from a shared study), or load past vacancies into flux.vacance.';
+		END IF;
+	END IF;
+
+	SELECT count(*) INTO sans_terme
+	  FROM flux.reservation s
+	  JOIN flux.logements_classes(conversion.bailleur, conversion.annee, conversion.departement) k
+		ON k.logement_id = s.logement_id AND k.classement = 'assiette'
+	  JOIN flux.reservataire rs ON rs.id = s.reservataire_id
+	  LEFT JOIN flux.convention cs ON cs.id = s.convention_id
+	 WHERE s.date_conversion IS NULL AND s.droit = 'suite'
+	   AND rs.categorie NOT IN ('etat', 'etat_agents')
+	   AND cs.maintien_stock IS NULL
+	   AND flux.fin_droits(s.date_fin, s.date_remboursement) IS NULL;
+	IF sans_terme > 0 AND annees_sans_terme IS NULL THEN
+		RAISE EXCEPTION '% stock reservation(s) of bailleur % in département % have no end to count the remaining years from',
+				sans_terme, bailleur, departement
+			USING ERRCODE = 'null_value_not_allowed',
+				  DETAIL = 'A right ends at flux.reservation.date_fin, or 5 years after the guaranteed loan''s date_remboursement.',
+				  HINT = 'Record date_fin or date_remboursement, or pass annees_sans_terme => the duration the parties agreed.';
+	END IF;
+
+	SELECT x.assiette INTO a FROM flux.assiette(bailleur, departement, annee) x;
+
+	FOR r IN
+		WITH classes AS MATERIALIZED (
+			SELECT k.logement_id FROM flux.logements_classes(conversion.bailleur, conversion.annee, conversion.departement) k
+			 WHERE k.classement = 'assiette'
+		)
+		SELECT s.reservataire_id, rs.nom, rs.categorie::text AS categorie,
+			   count(*) FILTER (WHERE s.droit = 'suite')::integer AS suite,
+			   count(*) FILTER (WHERE s.droit = 'simple')::integer AS simple,
+			   coalesce(sum(coalesce(flux.annees_entre(jan1, flux.fin_droits(s.date_fin, s.date_remboursement)),
+									 annees_sans_terme)) FILTER (WHERE s.droit = 'suite'), 0) AS annees,
+			   coalesce(max(coalesce(flux.annees_entre(jan1, flux.fin_droits(s.date_fin, s.date_remboursement)),
+									 annees_sans_terme)) FILTER (WHERE s.droit = 'suite'), 0) AS annees_max
+		  FROM flux.reservation s
+		  JOIN classes k ON k.logement_id = s.logement_id
+		  JOIN flux.reservataire rs ON rs.id = s.reservataire_id
+		  LEFT JOIN flux.convention cs ON cs.id = s.convention_id
+		 WHERE s.date_conversion IS NULL
+		   AND rs.categorie NOT IN ('etat', 'etat_agents')
+		   AND cs.maintien_stock IS NULL
+		   AND coalesce(flux.fin_droits(s.date_fin, s.date_remboursement), 'infinity') > jan1
+		 GROUP BY s.reservataire_id, rs.nom, rs.categorie
+		 ORDER BY s.reservataire_id
+	LOOP
+		IF r.annees_max > 99 THEN
+			RAISE EXCEPTION 'réservataire %''s rights run % more years, beyond 99', r.reservataire_id, trim_scale(r.annees_max)
+				USING ERRCODE = 'invalid_parameter_value',
+					  DETAIL = 'A reservation runs at most as long as a 99-year lease.',
+					  HINT = 'Check flux.reservation.date_fin of its reservations.';
+		END IF;
+		reservataire_id := r.reservataire_id;
+		reservataire := r.nom;
+		categorie := r.categorie;
+		logements_reserves := r.suite;
+		droits_simples := r.simple;
+		annees_logement := trim_scale(r.annees);
+		annees_restantes_max := trim_scale(r.annees_max);
+		parc := a;
+		taux_converti := flux.taux_reservataire(r.suite, a)::numeric;
+		taux_rotation_retenu := trim_scale(rotation);
+		droits_uniques := flux.droits_uniques(r.annees, rotation, arrondi) + r.simple;
+		annees_echeancier := greatest(ceil(r.annees_max)::integer, 1);
+		echeancier := flux.echeancier(droits_uniques, annees_echeancier);
+		petit := droits_uniques < annees_echeancier;
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION flux.conversion(bigint, text, integer, numeric, integer, text, integer) IS
+	'Stock -> flux conversion on 1 January N: per réservataire, its converted share (reserved units / assiette), the single rights its droits de suite are worth (rotation x remaining unit-years + unused droits simples) and the years it may use them';
+
+/*
+ * flux.premiere_attribution: the first letting of a new programme stays
+ * in stock, shared between its financers in a concertation (FAQ §4.5;
+ * seed 002).  Shares: a financer's taux_convenu when agreed; the State
+ * part_etat (30 %) unless agreed otherwise; the bailleur part_bailleur;
+ * the rest between the other financers in proportion to their
+ * contributions, floored to 0.01 % (the dust stays with the bailleur).
+ * The units are counted out exactly with flux.repartir, then handed out
+ * from the smallest to the largest (rooms, area) in the order of
+ * flux.entrelacer, so that every financer gets its part of each size.
+ */
+CREATE OR REPLACE FUNCTION flux.premiere_attribution(programme bigint, part_etat flux.taux DEFAULT '30%',
+										  part_bailleur flux.taux DEFAULT '0%')
+	RETURNS TABLE (rang integer, logement_id bigint, ident_int text, typologie text, surfhab numeric,
+				   reservataire_id bigint, reservataire text, taux numeric, logements_dus integer)
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	pg flux.programme;
+	n integer;
+	etats integer;
+	reste numeric;
+	total_contributions numeric;
+	sans_part text;
+	ids bigint[];
+	noms text[];
+	parts numeric[];
+	dus integer[];
+	ordre integer[];
+	u record;
+	i integer := 0;
+BEGIN
+	IF programme IS NULL THEN
+		RAISE EXCEPTION 'programme is NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass the id of a row of flux.programme.';
+	END IF;
+	SELECT * INTO pg FROM flux.programme p WHERE p.id = premiere_attribution.programme;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'programme % does not exist', programme
+			USING ERRCODE = 'no_data_found',
+				  HINT = 'Pass the id of a row of flux.programme.';
+	END IF;
+	SELECT count(*) INTO n FROM flux.logement l WHERE l.programme_id = pg.id AND l.sortiepatrim = 9;
+	IF n = 0 THEN
+		RAISE EXCEPTION 'programme % (%) has no unit', pg.id, pg.nom
+			USING ERRCODE = 'no_data_found',
+				  HINT = 'Set flux.logement.programme_id on its units first.';
+	END IF;
+	SELECT count(*) INTO etats FROM flux.financement_programme f JOIN flux.reservataire r ON r.id = f.reservataire_id
+	 WHERE f.programme_id = pg.id AND r.categorie = 'etat';
+	IF etats = 0 AND part_etat > '0%' THEN
+		RAISE EXCEPTION 'programme % (%) has no State financer to give its % to', pg.id, pg.nom, part_etat
+			USING ERRCODE = 'no_data_found',
+				  HINT = 'Add the State''s réservataire to flux.financement_programme (its share defaults to 30 %), or pass part_etat => ''0%''.';
+	END IF;
+
+	SELECT string_agg(r.id || ' (' || r.nom || ')', ', ' ORDER BY r.id) INTO sans_part
+	  FROM flux.financement_programme f JOIN flux.reservataire r ON r.id = f.reservataire_id
+	 WHERE f.programme_id = pg.id AND r.categorie <> 'etat'
+	   AND f.contribution IS NULL AND f.taux_convenu IS NULL;
+	IF sans_part IS NOT NULL THEN
+		RAISE EXCEPTION 'financers of programme % with neither a contribution nor an agreed share: %', pg.id, sans_part
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Set contribution (euros) or taux_convenu in flux.financement_programme.';
+	END IF;
+
+	-- fixed shares first: agreed ones, the State's, the bailleur's
+	SELECT 100 - part_bailleur::numeric
+		   - coalesce(sum(CASE WHEN f.taux_convenu IS NOT NULL THEN f.taux_convenu::numeric
+							   WHEN r.categorie = 'etat' THEN part_etat::numeric END), 0),
+		   sum(f.contribution) FILTER (WHERE f.taux_convenu IS NULL AND r.categorie <> 'etat')
+	  INTO reste, total_contributions
+	  FROM flux.financement_programme f JOIN flux.reservataire r ON r.id = f.reservataire_id
+	 WHERE f.programme_id = pg.id;
+	IF reste < 0 THEN
+		RAISE EXCEPTION 'shares agreed on programme % add up to %, more than 100%%', pg.id, trim_scale(100 - reste) || '%'
+			USING ERRCODE = 'numeric_value_out_of_range',
+				  DETAIL = format('The State %s, the bailleur %s, the agreed taux_convenu the rest.', part_etat, part_bailleur),
+				  HINT = 'Lower taux_convenu in flux.financement_programme, part_etat or part_bailleur.';
+	END IF;
+
+	SELECT array_agg(f.reservataire_id ORDER BY f.reservataire_id), array_agg(r.nom ORDER BY f.reservataire_id),
+		   array_agg(CASE WHEN f.taux_convenu IS NOT NULL THEN f.taux_convenu::numeric
+						  WHEN r.categorie = 'etat' THEN part_etat::numeric
+						  ELSE floor(reste * f.contribution / total_contributions * 100) / 100 END
+					 ORDER BY f.reservataire_id)
+	  INTO ids, noms, parts
+	  FROM flux.financement_programme f JOIN flux.reservataire r ON r.id = f.reservataire_id
+	 WHERE f.programme_id = pg.id;
+
+	dus := flux.repartir(n, coalesce(parts::flux.taux[], '{}'));
+	-- the bailleur's share last
+	ordre := flux.entrelacer(coalesce(dus, '{}') || (n - coalesce((SELECT sum(d) FROM unnest(dus) d), 0))::integer);
+
+	FOR u IN
+		SELECT l.id, l.ident_int, l.nbpiece, l.surfhab
+		  FROM flux.logement l
+		 WHERE l.programme_id = pg.id AND l.sortiepatrim = 9
+		 ORDER BY l.nbpiece, l.surfhab NULLS LAST, l.id
+	LOOP
+		i := i + 1;
+		rang := i;
+		logement_id := u.id;
+		ident_int := u.ident_int;
+		typologie := 'T' || u.nbpiece;
+		surfhab := u.surfhab;
+		IF ordre[i] <= coalesce(cardinality(ids), 0) THEN
+			reservataire_id := ids[ordre[i]];
+			reservataire := noms[ordre[i]];
+			taux := trim_scale(parts[ordre[i]]);
+			logements_dus := dus[ordre[i]];
+		ELSE
+			reservataire_id := NULL;
+			reservataire := NULL;
+			taux := trim_scale(100 - coalesce((SELECT sum(x) FROM unnest(parts) x), 0));
+			logements_dus := n - coalesce((SELECT sum(d) FROM unnest(dus) d), 0);
+		END IF;
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION flux.premiere_attribution(bigint, flux.taux, flux.taux) IS
+	'First letting of a new programme: its units shared between its financers (State 30 % unless agreed, the rest in proportion to contributions), counted exactly and spread over the typologies; NULL réservataire = the bailleur';
+
 -- ---------------------------------------------------------------------------
 -- A collectivity's territory, RPLS rejects, the remaining checks (items 2, 10, 9)
 -- ---------------------------------------------------------------------------

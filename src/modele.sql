@@ -254,7 +254,12 @@ CREATE TABLE flux.convention (
 		CHECK (taux_effort_max > 0 AND taux_effort_max <= 100),
 	sous_occupation_max integer NOT NULL DEFAULT 1 CONSTRAINT convention_sous_occupation_max
 		CHECK (sous_occupation_max BETWEEN 0 AND 8),
-	refus_compte_quota boolean NOT NULL DEFAULT false
+	refus_compte_quota boolean NOT NULL DEFAULT false,
+	-- reservations for national defence, internal security or public health
+	-- stay in stock (FAQ §3.2; Publier art. 2.2)
+	maintien_stock flux.motif_exclusion CONSTRAINT convention_maintien_stock
+		CHECK (maintien_stock IS NULL OR (regime = 'stock'
+			   AND maintien_stock IN ('defense', 'securite_interieure', 'sante')))
 );
 
 CREATE INDEX ON flux.convention (bailleur_id, departement);
@@ -727,6 +732,9 @@ COMMENT ON COLUMN flux.convention.sous_occupation_max IS
 
 COMMENT ON COLUMN flux.convention.refus_compte_quota IS
 	'An orientation the réservataire refused (or let expire) still counts against its quota in the orientation engine';
+
+COMMENT ON COLUMN flux.convention.maintien_stock IS
+	'A stock convention that stays in stock by law: its reservations are for national defence (defense), internal security (securite_interieure) or public health establishments (sante); never late, never taken back by the préfet, never converted; NULL otherwise';
 
 COMMENT ON COLUMN flux.parametre_annuel.objectif_cia_qpv IS
 	'CIA objective: share of the attributions in QPV to households of quartiles 2 to 4, in percent (50 by default)';
