@@ -34,6 +34,27 @@ COMMENT ON COLUMN flux.parametre_annuel.source_rotation IS
 COMMENT ON COLUMN flux.parametre_annuel.entree_programmes IS
 	'When a new programme''s units join the flux (flux.entree_programme): annee_suivante (default) or premiere_vacance';
 
+CREATE OR REPLACE FUNCTION flux.verifier_annee(annee integer) RETURNS void
+	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+BEGIN
+	IF annee IS NULL THEN
+		RAISE EXCEPTION 'year is NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass a year between 2000 and 2100.';
+	END IF;
+	IF annee NOT BETWEEN 2000 AND 2100 THEN
+		RAISE EXCEPTION 'year % is out of range', annee
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Pass a year between 2000 and 2100.';
+	END IF;
+END
+$$;
+
+COMMENT ON FUNCTION flux.verifier_annee(integer) IS
+	'Raises 22004 on NULL and 22023 unless the year is between 2000 and 2100 (the years of flux.parametre_annuel); used by every yearly function';
+
 CREATE FUNCTION flux.verifier_departement(departement text) RETURNS void
 	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 	SET search_path = pg_catalog, flux, pg_temp
@@ -696,8 +717,11 @@ BEGIN
 			 CROSS JOIN LATERAL (SELECT daterange(p.date_debut, p.date_fin) * daterange(jan1, fin) AS p) v
 			 CROSS JOIN LATERAL (
 				SELECT count(*)::integer AS logements
-				  FROM flux.reprise_prefet_logement pl JOIN flux.logement l ON l.id = pl.logement_id
-				 WHERE pl.reprise_id = p.id AND (l.date_sortie IS NULL OR l.date_sortie > jan1)) n
+				  FROM flux.reprise_prefet_logement pl
+				  -- units of the assiette of N whose right still runs on 1 January N
+				  JOIN flux.logements_classes(parts.bailleur, parts.annee, parts.departement) k
+					ON k.logement_id = pl.logement_id AND k.classement = 'assiette'
+				 WHERE pl.reprise_id = p.id AND coalesce(pl.fin_droits, 'infinity') > jan1) n
 			 WHERE ce.bailleur_id = parts.bailleur AND ce.departement = parts.departement
 			   AND NOT isempty(v.p)
 		)

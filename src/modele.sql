@@ -758,8 +758,13 @@ CREATE FUNCTION flux.verifier_annee(annee integer) RETURNS void
 	SET search_path = pg_catalog, flux, pg_temp
 AS $$
 BEGIN
-	IF annee IS NULL OR annee NOT BETWEEN 2000 AND 2100 THEN
-		RAISE EXCEPTION 'year % is out of range', coalesce(annee::text, 'NULL')
+	IF annee IS NULL THEN
+		RAISE EXCEPTION 'year is NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass a year between 2000 and 2100.';
+	END IF;
+	IF annee NOT BETWEEN 2000 AND 2100 THEN
+		RAISE EXCEPTION 'year % is out of range', annee
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Pass a year between 2000 and 2100.';
 	END IF;
@@ -767,7 +772,7 @@ END
 $$;
 
 COMMENT ON FUNCTION flux.verifier_annee(integer) IS
-	'Raises 22023 unless the year is between 2000 and 2100 (the years of flux.parametre_annuel); used by every yearly function';
+	'Raises 22004 on NULL and 22023 unless the year is between 2000 and 2100 (the years of flux.parametre_annuel); used by every yearly function';
 
 CREATE FUNCTION flux.verifier_departement(departement text) RETURNS void
 	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE

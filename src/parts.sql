@@ -270,8 +270,11 @@ BEGIN
 			 CROSS JOIN LATERAL (SELECT daterange(p.date_debut, p.date_fin) * daterange(jan1, fin) AS p) v
 			 CROSS JOIN LATERAL (
 				SELECT count(*)::integer AS logements
-				  FROM flux.reprise_prefet_logement pl JOIN flux.logement l ON l.id = pl.logement_id
-				 WHERE pl.reprise_id = p.id AND (l.date_sortie IS NULL OR l.date_sortie > jan1)) n
+				  FROM flux.reprise_prefet_logement pl
+				  -- units of the assiette of N whose right still runs on 1 January N
+				  JOIN flux.logements_classes(parts.bailleur, parts.annee, parts.departement) k
+					ON k.logement_id = pl.logement_id AND k.classement = 'assiette'
+				 WHERE pl.reprise_id = p.id AND coalesce(pl.fin_droits, 'infinity') > jan1) n
 			 WHERE ce.bailleur_id = parts.bailleur AND ce.departement = parts.departement
 			   AND NOT isempty(v.p)
 		)

@@ -62,7 +62,7 @@ SELECT results_eq($$SELECT depcom, taux_etat_convention, conforme FROM part_etat
 SELECT throws_ok($$SELECT * FROM part_etat(NULL, '01', 2025)$$, '22004', 'bailleur is NULL', 'part_etat: NULL bailleur');
 SELECT throws_ok($$SELECT * FROM part_etat(999999, '01', 2025)$$, 'P0002', 'bailleur 999999 does not exist', 'part_etat: unknown bailleur');
 SELECT throws_ok($$SELECT * FROM part_etat(1411, '1', 2025)$$, '22023', '"1" is not a département code', 'part_etat: "1"');
-SELECT throws_ok($$SELECT * FROM part_etat(1411, '01', NULL)$$, '22023', 'year NULL is out of range', 'part_etat: NULL year');
+SELECT throws_ok($$SELECT * FROM part_etat(1411, '01', NULL)$$, '22004', 'year is NULL', 'part_etat: NULL year');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -144,7 +144,7 @@ SELECT throws_ok($$SELECT * FROM rotation(NULL, '01', 2024)$$, '22004', 'bailleu
 SELECT throws_ok($$SELECT * FROM rotation(999999, '01', 2024)$$, 'P0002', 'bailleur 999999 does not exist', 'rotation: unknown bailleur');
 SELECT throws_ok($$SELECT * FROM rotation(1401, '1', 2024)$$, '22023', '"1" is not a département code', 'rotation: "1"');
 SELECT throws_ok($$SELECT * FROM rotation(1401, NULL, 2024)$$, '22004', 'département is NULL', 'rotation: NULL département');
-SELECT throws_ok($$SELECT * FROM rotation(1401, '01', NULL)$$, '22023', 'year NULL is out of range', 'rotation: NULL year');
+SELECT throws_ok($$SELECT * FROM rotation(1401, '01', NULL)$$, '22004', 'year is NULL', 'rotation: NULL year');
 SELECT throws_ok($$SELECT * FROM rotation(1401, '01', 2024, NULL)$$, '22004', 'rotation definition is NULL', 'rotation: NULL definition');
 SELECT ok((SELECT prosqlbody IS NOT NULL FROM pg_proc WHERE oid = 'flux.rotation(bigint, text, integer, flux.definition_rotation)'::regprocedure),
 	'rotation keeps its SQL-standard body');
