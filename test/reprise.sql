@@ -21,7 +21,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flux;
 SET search_path = flux, public;
 SET datestyle = 'ISO, YMD';
-SELECT plan(62);
+SELECT plan(64);
 
 -- the hint of the error q raises ('' when none, NULL when q succeeds)
 CREATE FUNCTION pg_temp.hint_de(q text) RETURNS text
@@ -282,6 +282,23 @@ SELECT throws_ok($$SELECT reprise_prefet(NULL, '2025-03-01', 'x')$$, '22004', 'c
 SELECT throws_ok($$SELECT lever_reprise_prefet(NULL, '2025-03-01', 'x')$$, '22004', 'préfet''s decision is NULL', 'lever_reprise_prefet: NULL decision');
 SELECT throws_ok($$SELECT * FROM premiere_attribution(NULL)$$, '22004', 'programme is NULL', 'premiere_attribution: NULL programme');
 SELECT ok(pg_temp.hint_de($$SELECT reprise_prefet(NULL, '2025-03-01', 'x')$$) <> '', 'reprise_prefet: NULL convention, with a hint');
+
+--------------------------------------------------------------------------
+-- the shares of a later year count a reprise's units still reserved and
+-- in that year's assiette: 1403's 14004 (rights ended 2024-06-30) no
+-- longer, 1401's 14001 no longer once in the sales plan
+--------------------------------------------------------------------------
+INSERT INTO parametre_annuel (bailleur_id, departement, annee, taux_rotation) VALUES (1401, '74', 2027, 10)
+	ON CONFLICT DO NOTHING;
+SELECT results_eq(
+	$$SELECT source_taux FROM parts(1401, '74', 2027) WHERE source_taux LIKE 'reprise%' ORDER BY 1$$,
+	$$VALUES ('reprise préfet Arrêté 2024-C: 1 unit(s) of stock convention 1403'), ('reprise préfet Arrêté 2025-A: 2 unit(s) of stock convention 1401')$$,
+	'parts: a reprise counts the units whose right still runs on 1 January (not 14004, ended 2024-06-30)');
+UPDATE logement SET exclusion = 'vente' WHERE id = 14001;
+SELECT results_eq(
+	$$SELECT source_taux FROM parts(1401, '74', 2027) WHERE source_taux LIKE 'reprise%' ORDER BY 1$$,
+	$$VALUES ('reprise préfet Arrêté 2024-C: 1 unit(s) of stock convention 1403'), ('reprise préfet Arrêté 2025-A: 1 unit(s) of stock convention 1401')$$,
+	'parts: a reprise counts only units in the assiette of the year (not 14001, in the sales plan)');
 
 SELECT * FROM finish();
 ROLLBACK;
