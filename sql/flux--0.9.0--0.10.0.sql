@@ -316,7 +316,13 @@ COMMENT ON FUNCTION flux.classer(integer, flux.famille_bailleur, boolean, smalli
  * are two small hashed subqueries (one row per unit or programme: the
  * trigger keeps one plan a year), and flux.verifier_portee is a one-time
  * filter that refuses a NULL or unknown bailleur, a code that is not a
- * département and a year out of range before any row is read.
+ * département and a year out of range before any row is read.  The
+ * bailleur and the département come through the subquery q (OFFSET 0: not
+ * pulled up) so that a NULL passed as a constant is not folded at plan
+ * time into "l.bailleur_id = NULL", a constant false that would drop the
+ * one-time filter with the rest of the WHERE clause and answer a row of
+ * zeros instead of the error.  flux.assiette and flux.assiette_communes
+ * check through it.
  */
 CREATE OR REPLACE FUNCTION flux.logements_classes(bailleur bigint, annee integer, departement text)
 	RETURNS TABLE(logement_id bigint, bailleur_id bigint, departement text, depcom text, epci text,
@@ -341,7 +347,9 @@ BEGIN ATOMIC
 								   WHERE p.bailleur_id OPERATOR(pg_catalog.=) $1
 									 AND p.departement OPERATOR(pg_catalog.=) $3
 									 AND p.annee OPERATOR(pg_catalog.=) $2), 'annee_suivante'::flux.entree_programme))
-	  FROM flux.logement l
+	  FROM (SELECT $1 AS bailleur_id, $3 AS departement OFFSET 0) q
+	  JOIN flux.logement l ON l.bailleur_id OPERATOR(pg_catalog.=) q.bailleur_id
+						  AND l.departement OPERATOR(pg_catalog.=) q.departement
 	  LEFT JOIN (SELECT x.logement_id, pg_catalog.min(x.nature) AS nature
 				   FROM flux.plan_patrimoine x
 				  WHERE x.bailleur_id OPERATOR(pg_catalog.=) $1
@@ -356,9 +364,7 @@ BEGIN ATOMIC
 					AND x.annee_debut OPERATOR(pg_catalog.<=) $2
 					AND x.annee_fin OPERATOR(pg_catalog.>=) $2
 				  GROUP BY x.programme_id) pp ON pp.programme_id OPERATOR(pg_catalog.=) l.programme_id
-	 WHERE l.bailleur_id OPERATOR(pg_catalog.=) $1
-	   AND l.departement OPERATOR(pg_catalog.=) $3
-	   AND flux.verifier_portee($1, $3, $2);
+	 WHERE flux.verifier_portee($1, $3, $2);
 END;
 
 COMMENT ON FUNCTION flux.logements_classes(bigint, integer, text) IS
@@ -395,7 +401,6 @@ BEGIN ATOMIC
 		coalesce(pg_catalog.sum(n.n) FILTER (WHERE n.classement OPERATOR(pg_catalog.=) 'hors_parc'), 0)::bigint
 	  FROM (SELECT k.classement, pg_catalog.count(*) AS n
 			  FROM flux.logements_classes($1, $3, $2) k
-			 WHERE flux.verifier_portee($1, $2, $3)
 			 GROUP BY k.classement) n;
 END;
 
@@ -416,7 +421,6 @@ BEGIN ATOMIC
 		   pg_catalog.count(*) FILTER (WHERE k.classement OPERATOR(pg_catalog.=) 'assiette' AND NOT k.qpv)
 	  FROM flux.logements_classes($1, $3, $2) k
 	  LEFT JOIN flux.commune c ON c.depcom OPERATOR(pg_catalog.=) k.depcom
-	 WHERE flux.verifier_portee($1, $2, $3)
 	 GROUP BY k.depcom, c.nom, c.epci
 	 ORDER BY k.depcom;
 END;
