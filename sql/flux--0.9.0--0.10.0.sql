@@ -255,7 +255,9 @@ BEGIN
 								proprietaire, coalesce(NEW.bailleur_id::text, 'NULL'));
 	END IF;
 
-	PERFORM pg_advisory_xact_lock(hashtext('flux.plan_patrimoine'), hashtext(cible));
+	-- one lock per bailleur (its plans name only its own stock), taken again
+	-- by each row of a bulk load without filling the lock table
+	PERFORM pg_advisory_xact_lock(hashtext('flux.plan_patrimoine'), hashtext(NEW.bailleur_id::text));
 	SELECT * INTO autre
 	  FROM flux.plan_patrimoine x
 	 WHERE x.id <> NEW.id

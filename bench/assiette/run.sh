@@ -51,7 +51,7 @@ SQL
 
 # the C kernel and its twin must agree on every unit
 psql -At -c "
-SELECT count(*) FROM flux.logement l LEFT JOIN (SELECT logement_id, min(nature) AS nature FROM flux.plan_patrimoine WHERE logement_id IS NOT NULL AND 2025 BETWEEN annee_debut AND annee_fin GROUP BY 1) pu ON pu.logement_id = l.id LEFT JOIN (SELECT programme_id, min(nature) AS nature FROM flux.plan_patrimoine WHERE programme_id IS NOT NULL AND 2025 BETWEEN annee_debut AND annee_fin GROUP BY 1) pp ON pp.programme_id = l.programme_id
+SELECT count(*) FROM flux.logement l LEFT JOIN (SELECT logement_id, min(nature) AS nature FROM flux.plan_patrimoine WHERE logement_id IS NOT NULL AND 2025 BETWEEN annee_debut AND annee_fin GROUP BY 1) pu ON pu.logement_id = l.id LEFT JOIN (SELECT programme_id, min(nature) AS nature FROM flux.plan_patrimoine WHERE programme_id IS NOT NULL AND 2025 BETWEEN annee_debut AND annee_fin GROUP BY 1) pp ON pp.programme_id = l.programme_id CROSS JOIN (VALUES ('annee_suivante'::flux.entree_programme), ('premiere_vacance')) e(entree)
  WHERE flux.classer(2025, 'esh', l.conv, l.finan, l.cus, l.typeconst, l.mode, l.hors_champ, l.exclusion,
                     l.date_sortie, l.date_mise_en_service, l.locat, true, false, l.sortiepatrim, pu.nature, pp.nature,
                     e.entree)

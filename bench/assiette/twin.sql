@@ -46,7 +46,10 @@ CREATE OR REPLACE FUNCTION bench.classer_sql(
 		WHEN sortiepatrim OPERATOR(pg_catalog.=) 4
 		 AND date_sortie OPERATOR(pg_catalog.<) pg_catalog.make_date(annee OPERATOR(pg_catalog.+) 1, 1, 1)
 			THEN 'demolition'
-		WHEN plan_logement IS NOT NULL THEN plan_logement::text::flux.classement
-		WHEN plan_programme IS NOT NULL THEN plan_programme::text::flux.classement
+		-- no text -> enum cast here: enum_in is only stable, it would stop the inlining
+		WHEN plan_logement OPERATOR(pg_catalog.=) 'vente' THEN 'vente'
+		WHEN plan_logement OPERATOR(pg_catalog.=) 'demolition' THEN 'demolition'
+		WHEN plan_programme OPERATOR(pg_catalog.=) 'vente' THEN 'vente'
+		WHEN plan_programme OPERATOR(pg_catalog.=) 'demolition' THEN 'demolition'
 		ELSE 'assiette'
 	END;
