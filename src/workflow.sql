@@ -378,10 +378,20 @@ BEGIN
 	  LEFT JOIN flux.parametre_annuel p ON p.bailleur_id = l.bailleur_id AND p.departement = l.departement
 									   AND p.annee = extract(year FROM n.date_orientation)::integer
 	 CROSS JOIN LATERAL (
+		-- the rule of flux.logements_classes for the year of the orientation:
+		-- RPLS SORTIEPATRIM, the plans covering that year, the programme entry
 		SELECT flux.classer(extract(year FROM n.date_orientation)::integer, b.famille, l.conv, l.finan, l.cus,
 							l.typeconst, l.mode, l.hors_champ, l.exclusion, l.date_sortie,
 							l.date_mise_en_service, l.locat,
-							coalesce(p.exclure_plai_adapte, false), coalesce(p.exclure_gens_du_voyage, false))
+							coalesce(p.exclure_plai_adapte, false), coalesce(p.exclure_gens_du_voyage, false),
+							l.sortiepatrim,
+							(SELECT min(pl.nature) FROM flux.plan_patrimoine pl
+							  WHERE pl.logement_id = l.id AND pl.bailleur_id = l.bailleur_id
+								AND extract(year FROM n.date_orientation)::integer BETWEEN pl.annee_debut AND pl.annee_fin),
+							(SELECT min(pl.nature) FROM flux.plan_patrimoine pl
+							  WHERE pl.programme_id = l.programme_id AND pl.bailleur_id = l.bailleur_id
+								AND extract(year FROM n.date_orientation)::integer BETWEEN pl.annee_debut AND pl.annee_fin),
+							coalesce(p.entree_programmes, 'annee_suivante'))
 			   AS classement
 		 WHERE n.hors_flux IS NULL) k
 	 WHERE v.date_relocation <= n.date_orientation

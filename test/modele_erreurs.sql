@@ -48,7 +48,7 @@ SELECT results_eq($$SELECT parc_concerne, exclus, assiette FROM assiette(901, '0
                   $$VALUES (101::bigint, 1::bigint, 100::bigint)$$, 'A = B + C');
 SELECT is((SELECT classement FROM expliquer_logement(1202, 2025)), 'sem_non_conventionne'::classement, 'a SEM''s non-conventionné unit is never concerned');
 SELECT throws_ok($$SELECT * FROM expliquer_logement(-1, 2025)$$, 'P0002', 'logement -1 does not exist', 'unknown unit');
-SELECT throws_ok($$SELECT * FROM assiette(901, '01', 10000)$$, '22023', 'year 10000 is out of range for the assiette', 'year out of range');
+SELECT throws_ok($$SELECT * FROM assiette(901, '01', 10000)$$, '22023', 'year 10000 is out of range', 'year out of range');
 SELECT throws_ok($$SELECT * FROM flux_previsionnel(901, '01', 2025)$$, 'P0002', 'no yearly parameters for bailleur 901, département 01, year 2025', 'forecast without parameters');
 INSERT INTO parametre_annuel (bailleur_id, departement, annee) VALUES (901, '01', 2025);
 SELECT throws_ok($$SELECT * FROM flux_previsionnel(901, '01', 2025)$$, 'P0002', 'no vacancy recorded for bailleur 901 in département 01 from 2022 to 2024', 'forecast without vacancies');

@@ -2,9 +2,12 @@
 #
 # bench/assiette/run.sh: the assiette of an Île-de-France-size stock
 # (1.3 M units, generated) against a plain count(*) over the same rows,
-# and flux.classer (C) against its plain-SQL twin (twin.sql), in one run.
+# and flux.classer (C, the 18-argument form of 0.10.0) against its
+# plain-SQL twin (twin.sql), in one run.  The stock has RPLS exits in the
+# year (SORTIEPATRIM 1 and 4), new programmes, and 1 % of its units in
+# sales plans (by unit) and demolition plans (by programme).
 #
-# Needs a database reachable through the PG* variables where flux 0.2.0+ can
+# Needs a database reachable through the PG* variables where flux 0.10.0+ can
 # be created (e.g. inside `pg_virtualenv -v 15 bench/assiette/run.sh`, or
 # PGHOST=... PGDATABASE=...).  Creates and drops schema bench_assiette data.
 #   UNITS=1300000 RUNS=5 bench/assiette/run.sh
@@ -20,8 +23,11 @@ echo "generating $UNITS units..."
 psql <<SQL
 INSERT INTO flux.bailleur (id, siren, nom, famille) VALUES (1, '123456789', 'Bailleur francilien', 'esh');
 INSERT INTO flux.parametre_annuel (bailleur_id, departement, annee, exclure_plai_adapte) VALUES (1, '75', 2025, true);
+INSERT INTO flux.programme (id, bailleur_id, nom, depcom)
+SELECT i, 1, 'P' || i, '75101' FROM generate_series(1, 1000) i;
 INSERT INTO flux.logement (bailleur_id, ident_int, depcom, qpv, typeconst, nbpiece, finan, conv,
-                           locat, patrimoine, exclusion, mode, date_mise_en_service, sortiepatrim, date_sortie)
+                           locat, patrimoine, exclusion, mode, date_mise_en_service, sortiepatrim, date_sortie,
+                           programme_id)
 SELECT 1, 'L' || i, '75' || lpad((101 + i % 20)::text, 3, '0'), i % 4 = 0,
        CASE WHEN i % 97 = 0 THEN 'E' ELSE 'C' END, 1 + i % 5,
        (ARRAY[13, 10, 14, 16, 52, 12]::smallint[])[1 + i % 6], i % 13 <> 0,
@@ -30,20 +36,29 @@ SELECT 1, 'L' || i, '75' || lpad((101 + i % 20)::text, 3, '0'), i % 4 = 0,
             WHEN i % 91 = 0 THEN 'plai_adapte' END,
        CASE WHEN i % 200 = 0 THEN 4 ELSE 1 END,
        CASE WHEN i % 500 = 0 THEN date '2025-03-01' END,
-       CASE WHEN i % 1000 = 1 THEN 1 ELSE 9 END,
-       CASE WHEN i % 1000 = 1 THEN date '2024-06-30' END
+       CASE WHEN i % 1000 = 1 THEN 1 WHEN i % 1000 = 2 THEN 1 WHEN i % 1000 = 3 THEN 4 ELSE 9 END,
+       CASE WHEN i % 1000 = 1 THEN date '2024-06-30' WHEN i % 1000 IN (2, 3) THEN date '2025-06-30' END,
+       1 + i % 1000
   FROM generate_series(1, $UNITS) i;
+-- 1 % of the units in a sales plan by unit, 10 programmes (1 %) in a demolition plan
+INSERT INTO flux.plan_patrimoine (bailleur_id, nature, logement_id, annee_debut, annee_fin, reference)
+SELECT 1, 'vente', id, 2025, 2026, 'CUS' FROM flux.logement WHERE id % 100 = 7;
+INSERT INTO flux.plan_patrimoine (bailleur_id, nature, programme_id, annee_debut, annee_fin, reference)
+SELECT 1, 'demolition', i, 2025, 2025, 'ANRU' FROM generate_series(1, 1000, 100) i;
 VACUUM ANALYZE flux.logement;
+VACUUM ANALYZE flux.plan_patrimoine;
 SQL
 
 # the C kernel and its twin must agree on every unit
 psql -At -c "
-SELECT count(*) FROM flux.logement l
+SELECT count(*) FROM flux.logement l LEFT JOIN (SELECT logement_id, min(nature) AS nature FROM flux.plan_patrimoine WHERE logement_id IS NOT NULL AND 2025 BETWEEN annee_debut AND annee_fin GROUP BY 1) pu ON pu.logement_id = l.id LEFT JOIN (SELECT programme_id, min(nature) AS nature FROM flux.plan_patrimoine WHERE programme_id IS NOT NULL AND 2025 BETWEEN annee_debut AND annee_fin GROUP BY 1) pp ON pp.programme_id = l.programme_id CROSS JOIN (VALUES ('annee_suivante'::flux.entree_programme), ('premiere_vacance')) e(entree)
  WHERE flux.classer(2025, 'esh', l.conv, l.finan, l.cus, l.typeconst, l.mode, l.hors_champ, l.exclusion,
-                    l.date_sortie, l.date_mise_en_service, l.locat, true, false)
+                    l.date_sortie, l.date_mise_en_service, l.locat, true, false, l.sortiepatrim, pu.nature, pp.nature,
+                    e.entree)
        IS DISTINCT FROM
        bench.classer_sql(2025, 'esh', l.conv, l.finan, l.cus, l.typeconst, l.mode, l.hors_champ, l.exclusion,
-                         l.date_sortie, l.date_mise_en_service, l.locat, true, false)" | {
+                         l.date_sortie, l.date_mise_en_service, l.locat, true, false, l.sortiepatrim, pu.nature, pp.nature,
+                         e.entree)" | {
 	read -r diff
 	if [ "$diff" != 0 ]; then echo "FAIL: C and SQL classer disagree on $diff units"; exit 1; fi
 	echo "C and SQL classer agree on every unit"
@@ -62,10 +77,10 @@ median() {
 
 scan=$(median "SELECT count(*) FROM flux.logement WHERE bailleur_id = 1 AND departement = '75'")
 assiette=$(median "SELECT * FROM flux.assiette(1, '75', 2025)")
-c=$(median "SELECT c, count(*) FROM (SELECT flux.classer(2025, 'esh', l.conv, l.finan, l.cus, l.typeconst, l.mode, l.hors_champ, l.exclusion, l.date_sortie, l.date_mise_en_service, l.locat, true, false) c FROM flux.logement l WHERE bailleur_id = 1 AND departement = '75') s GROUP BY 1")
-twin=$(median "SELECT c, count(*) FROM (SELECT bench.classer_sql(2025, 'esh', l.conv, l.finan, l.cus, l.typeconst, l.mode, l.hors_champ, l.exclusion, l.date_sortie, l.date_mise_en_service, l.locat, true, false) c FROM flux.logement l WHERE bailleur_id = 1 AND departement = '75') s GROUP BY 1")
+c=$(median "SELECT c, count(*) FROM (SELECT flux.classer(2025, 'esh', l.conv, l.finan, l.cus, l.typeconst, l.mode, l.hors_champ, l.exclusion, l.date_sortie, l.date_mise_en_service, l.locat, true, false, l.sortiepatrim, pu.nature, pp.nature, 'annee_suivante') c FROM flux.logement l LEFT JOIN (SELECT logement_id, min(nature) AS nature FROM flux.plan_patrimoine WHERE logement_id IS NOT NULL AND 2025 BETWEEN annee_debut AND annee_fin GROUP BY 1) pu ON pu.logement_id = l.id LEFT JOIN (SELECT programme_id, min(nature) AS nature FROM flux.plan_patrimoine WHERE programme_id IS NOT NULL AND 2025 BETWEEN annee_debut AND annee_fin GROUP BY 1) pp ON pp.programme_id = l.programme_id WHERE l.bailleur_id = 1 AND l.departement = '75') s GROUP BY 1")
+twin=$(median "SELECT c, count(*) FROM (SELECT bench.classer_sql(2025, 'esh', l.conv, l.finan, l.cus, l.typeconst, l.mode, l.hors_champ, l.exclusion, l.date_sortie, l.date_mise_en_service, l.locat, true, false, l.sortiepatrim, pu.nature, pp.nature, 'annee_suivante') c FROM flux.logement l LEFT JOIN (SELECT logement_id, min(nature) AS nature FROM flux.plan_patrimoine WHERE logement_id IS NOT NULL AND 2025 BETWEEN annee_debut AND annee_fin GROUP BY 1) pu ON pu.logement_id = l.id LEFT JOIN (SELECT programme_id, min(nature) AS nature FROM flux.plan_patrimoine WHERE programme_id IS NOT NULL AND 2025 BETWEEN annee_debut AND annee_fin GROUP BY 1) pp ON pp.programme_id = l.programme_id WHERE l.bailleur_id = 1 AND l.departement = '75') s GROUP BY 1")
 
-psql -c "SELECT parc_concerne AS a, exclus AS b, assiette AS c, premieres_locations, hors_parc, non_concernes FROM flux.assiette(1, '75', 2025)"
+psql -c "SELECT parc_concerne AS a, exclus AS b, assiette AS c, exclus_vente, exclus_demolition, premieres_locations, hors_parc, non_concernes FROM flux.assiette(1, '75', 2025)"
 awk -v n="$UNITS" -v runs="$RUNS" -v scan="$scan" -v a="$assiette" -v c="$c" -v t="$twin" 'BEGIN {
 	printf "%d units, median of %d runs, jit off, no parallel workers, sequential scans\n", n, runs
 	printf "%-44s %10s %8s %10s\n", "query", "ms", "ns/unit", "x scan"
