@@ -330,15 +330,15 @@ SELECT * FROM pg_temp.refus($$SELECT * FROM assiette(NULL, '01', 2025)$$, '22004
 SELECT * FROM pg_temp.refus($$SELECT * FROM assiette(-1, '01', 2025)$$, 'P0002', 'bailleur -1 does not exist', 'assiette: an unknown bailleur');
 SELECT * FROM pg_temp.refus($$SELECT * FROM assiette(9401, '1', 2025)$$, '22023', '"1" is not a département code', 'assiette: ''1'' is not a département');
 SELECT * FROM pg_temp.refus($$SELECT * FROM assiette(9401, NULL, 2025)$$, '22004', 'département is NULL', 'assiette: a NULL département');
-SELECT * FROM pg_temp.refus($$SELECT * FROM assiette(9401, '01', NULL)$$, '22023', 'year NULL is out of range', 'assiette: a NULL year');
+SELECT * FROM pg_temp.refus($$SELECT * FROM assiette(9401, '01', NULL)$$, '22004', 'year is NULL', 'assiette: a NULL year');
 SELECT * FROM pg_temp.refus($$SELECT * FROM assiette(9401, '01', 1999)$$, '22023', 'year 1999 is out of range', 'assiette: a year out of range');
 SELECT throws_ok($$SELECT * FROM assiette_communes(NULL, '01', 2025)$$, '22004', 'bailleur is NULL', 'assiette_communes: a NULL bailleur');
 SELECT throws_ok($$SELECT * FROM assiette_communes(9401, '1', 2025)$$, '22023', '"1" is not a département code', 'assiette_communes: ''1''');
-SELECT throws_ok($$SELECT * FROM assiette_communes(9401, '01', NULL)$$, '22023', 'year NULL is out of range', 'assiette_communes: a NULL year');
+SELECT throws_ok($$SELECT * FROM assiette_communes(9401, '01', NULL)$$, '22004', 'year is NULL', 'assiette_communes: a NULL year');
 SELECT throws_ok($$SELECT * FROM logements_classes(-1, 2025, '01')$$, 'P0002', 'bailleur -1 does not exist', 'logements_classes: an unknown bailleur');
 SELECT throws_ok($$SELECT * FROM logements_classes(9401, 2025, NULL)$$, '22004', 'département is NULL', 'logements_classes: a NULL département');
 SELECT throws_ok($$SELECT * FROM logements_classes(9401, 2101, '01')$$, '22023', 'year 2101 is out of range', 'logements_classes: a year out of range');
-SELECT * FROM pg_temp.refus($$SELECT * FROM expliquer_logement(94001, NULL)$$, '22023', 'year NULL is out of range',
+SELECT * FROM pg_temp.refus($$SELECT * FROM expliquer_logement(94001, NULL)$$, '22004', 'year is NULL',
 	'expliquer_logement: a NULL year (it used to explain a PLUS unit as gens du voyage)');
 
 SELECT * FROM finish();
