@@ -726,12 +726,21 @@ BEGIN
 	END LOOP;
 
 	-- a line rejected by an earlier load of this bailleur and year is
-	-- recorded once: the same line read again replaces its reject, and a
-	-- unit now loaded clears the reject of its IDENT_INT
+	-- recorded once: the rejects of the same text, or of an IDENT_INT this
+	-- load reads again, are replaced by what this load says of them (a
+	-- reject again, or nothing when the unit now loads).  The earlier
+	-- rejects are copied and analysed first: with a fresh flux.rpls_rejet
+	-- the planner saw one row and compared each with every line
+	IF to_regclass('pg_temp.rpls_anciens') IS NOT NULL THEN DROP TABLE pg_temp.rpls_anciens; END IF;
+	CREATE TEMP TABLE rpls_anciens ON COMMIT DROP AS
+	SELECT j.id, j.texte, j.ident_int FROM flux.rpls_rejet j
+	 WHERE j.bailleur_id = charger_rpls.bailleur AND j.annee_rpls = charger_rpls.annee_rpls;
+	ANALYZE pg_temp.rpls_anciens;
 	DELETE FROM flux.rpls_rejet j
-	 WHERE j.bailleur_id = charger_rpls.bailleur AND j.annee_rpls = charger_rpls.annee_rpls
-	   AND (j.texte IN (SELECT v.texte FROM pg_temp.rpls_valide v)
-			OR j.ident_int IN (SELECT v.ident_int FROM pg_temp.rpls_valide v WHERE cardinality(v.raisons) = 0));
+	 WHERE j.id IN (SELECT a.id FROM pg_temp.rpls_anciens a JOIN pg_temp.rpls_valide v ON v.texte = a.texte
+					UNION
+					SELECT a.id FROM pg_temp.rpls_anciens a JOIN pg_temp.rpls_valide v ON v.ident_int = a.ident_int);
+	DROP TABLE pg_temp.rpls_anciens;
 	INSERT INTO flux.rpls_rejet (bailleur_id, annee_rpls, ligne, ident_int, raisons, texte)
 	SELECT charger_rpls.bailleur, annee_rpls, v.ligne, v.ident_int, v.raisons, v.texte
 	  FROM pg_temp.rpls_valide v WHERE cardinality(v.raisons) > 0 ORDER BY v.ligne;
