@@ -69,6 +69,9 @@ CREATE TABLE flux.rpls_rejet (
 
 CREATE INDEX ON flux.rpls_rejet (bailleur_id, rejete_le);
 
+-- a line of a file is rejected once, however often the file is loaded
+CREATE UNIQUE INDEX rpls_rejet_une_fois ON flux.rpls_rejet (bailleur_id, annee_rpls, ligne, md5(texte));
+
 COMMENT ON TABLE flux.rpls_rejet IS 'Lines of an RPLS file refused by flux.charger_rpls, with every reason';
 
 COMMENT ON COLUMN flux.rpls_rejet.id IS 'Surrogate key';
@@ -531,25 +534,19 @@ BEGIN
 		END IF;
 	END LOOP;
 
-	-- a line rejected by an earlier load of this bailleur and year is
-	-- recorded once: the rejects of the same text, or of an IDENT_INT this
-	-- load reads again, are replaced by what this load says of them (a
-	-- reject again, or nothing when the unit now loads).  The earlier
-	-- rejects are copied and analysed first: with a fresh flux.rpls_rejet
-	-- the planner saw one row and compared each with every line
-	IF to_regclass('pg_temp.rpls_anciens') IS NOT NULL THEN DROP TABLE pg_temp.rpls_anciens; END IF;
-	CREATE TEMP TABLE rpls_anciens ON COMMIT DROP AS
-	SELECT j.id, j.texte, j.ident_int FROM flux.rpls_rejet j
-	 WHERE j.bailleur_id = charger_rpls.bailleur AND j.annee_rpls = charger_rpls.annee_rpls;
-	ANALYZE pg_temp.rpls_anciens;
-	DELETE FROM flux.rpls_rejet j
-	 WHERE j.id IN (SELECT a.id FROM pg_temp.rpls_anciens a JOIN pg_temp.rpls_valide v ON v.texte = a.texte
-					UNION
-					SELECT a.id FROM pg_temp.rpls_anciens a JOIN pg_temp.rpls_valide v ON v.ident_int = a.ident_int);
-	DROP TABLE pg_temp.rpls_anciens;
-	INSERT INTO flux.rpls_rejet (bailleur_id, annee_rpls, ligne, ident_int, raisons, texte)
-	SELECT charger_rpls.bailleur, annee_rpls, v.ligne, v.ident_int, v.raisons, v.texte
-	  FROM pg_temp.rpls_valide v WHERE cardinality(v.raisons) > 0 ORDER BY v.ligne;
+	-- a line rejected by an earlier load of this bailleur and year (the
+	-- same line number, the same text) is recorded once: its reject gets
+	-- this load's reasons and time.  ON CONFLICT reads no row with the
+	-- transaction's snapshot, so two loads of other bailleurs never
+	-- conflict under SERIALIZABLE (a DELETE of the earlier rejects did)
+	-- (EXECUTE: the index's column annee_rpls is also this function's argument)
+	EXECUTE $q$
+		INSERT INTO flux.rpls_rejet (bailleur_id, annee_rpls, ligne, ident_int, raisons, texte)
+		SELECT $1, $2, v.ligne, v.ident_int, v.raisons, v.texte
+		  FROM pg_temp.rpls_valide v WHERE cardinality(v.raisons) > 0 ORDER BY v.ligne
+		ON CONFLICT (bailleur_id, annee_rpls, ligne, md5(texte)) DO UPDATE
+		   SET ident_int = EXCLUDED.ident_int, raisons = EXCLUDED.raisons, rejete_le = EXCLUDED.rejete_le
+	$q$ USING charger_rpls.bailleur, charger_rpls.annee_rpls;
 	GET DIAGNOSTICS n_rej = ROW_COUNT;
 	SELECT count(*) INTO n_ok FROM pg_temp.rpls_valide v WHERE cardinality(v.raisons) = 0;
 	IF n_ins + n_maj + n_inch <> n_ok OR n_ok + n_rej <> total THEN

@@ -87,15 +87,17 @@ SELECT is((SELECT count(*) FROM rpls_rejet WHERE bailleur_id = 9701), 4::bigint,
 SELECT is((SELECT array_agg(ligne ORDER BY ligne) FROM rpls_rejet WHERE bailleur_id = 9701), '{3,4,5,6}'::integer[],
 		  '... once each line');
 
--- 7. the file corrected: the reject of a line now loaded is gone, the others stay
+-- 7. the corrected line loads; a reject is a line (number and text) of a
+-- load: the one of the earlier text stays, with its earlier rejete_le
 INSERT INTO rpls_ligne (texte) VALUES ('IDENT_REP;IDENT_INT;DEPCOM;QPV;TYPECONST;NBPIECE;FINAN;CONV'),
 	('0100000002;R-2;01001;2;C;3;13;1');
 SELECT results_eq($$SELECT lues, inserees, mises_a_jour, inchangees, rejetees FROM charger_rpls(9701, 2025)$$,
 				  $$VALUES (1::bigint, 1::bigint, 0::bigint, 0::bigint, 0::bigint)$$, 'the corrected line of R-2 loads');
-SELECT is((SELECT array_agg(ident_int ORDER BY ligne) FROM rpls_rejet WHERE bailleur_id = 9701), '{R-3,R-4,R-5}'::text[],
-		  '... and its old reject is gone; the others are kept');
-SELECT is((SELECT count(*) FROM rpls_rejet WHERE bailleur_id = 9701 AND annee_rpls = 2025), 3::bigint,
-		  'rejects of one bailleur and year: what is still to fix');
+SELECT is((SELECT array_agg(ident_int ORDER BY ligne) FROM rpls_rejet WHERE bailleur_id = 9701), '{R-2,R-3,R-4,R-5}'::text[],
+		  '... the reject of its earlier text is kept (keyed by line and text)');
+SELECT throws_ok($$INSERT INTO rpls_rejet (bailleur_id, annee_rpls, ligne, raisons, texte)
+				   SELECT bailleur_id, annee_rpls, ligne, raisons, texte FROM rpls_rejet WHERE bailleur_id = 9701 AND ligne = 4$$,
+				 '23505', NULL, 'one reject per bailleur, year, line and text (rpls_rejet_une_fois)');
 
 -- 8. a \copy-like INSERT after a failed call drops its lines too (the trigger)
 INSERT INTO rpls_ligne (texte) VALUES ('IDENT_INT;DEPCOM'), ('X;01281');
