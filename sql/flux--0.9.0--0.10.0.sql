@@ -567,6 +567,7 @@ BEGIN
 	sql_valide := format($q$
 		CREATE TEMP TABLE rpls_valide ON COMMIT DROP AS
 		SELECT ligne, texte, v.*,
+			   octets IS NULL AND cardinality(f) = %2$s AS lisible,
 			   CASE WHEN octets IS NOT NULL THEN ARRAY[octets]
 					-- a line of another length: its fields are not where the
 					-- header says, one reason
@@ -599,12 +600,6 @@ BEGIN
 							 AND row_number() OVER (PARTITION BY v.ident_int ORDER BY ligne) > 1
 						THEN format('IDENT_INT %%L appears again (first at line %%s)', v.ident_int,
 									min(ligne) OVER (PARTITION BY v.ident_int)) END,
-				   CASE WHEN v.ident_rep ~ '^[0-9A-Z]{10}$'
-							 AND min(ligne) OVER (PARTITION BY v.ident_rep ORDER BY ligne) < ligne
-							 AND first_value(v.ident_int) OVER (PARTITION BY v.ident_rep ORDER BY ligne) IS DISTINCT FROM v.ident_int
-						THEN format('IDENT_REP %%L is already on line %%s (IDENT_INT %%L): one RPLS number per unit',
-									v.ident_rep, min(ligne) OVER (PARTITION BY v.ident_rep ORDER BY ligne),
-									first_value(v.ident_int) OVER (PARTITION BY v.ident_rep ORDER BY ligne)) END,
 				   CASE WHEN v.ident_rep IS NOT NULL AND EXISTS (
 							SELECT 1 FROM flux.logement o WHERE o.ident_rep = v.ident_rep
 							   AND (o.bailleur_id <> %1$s OR o.ident_int IS DISTINCT FROM v.ident_int))
@@ -667,6 +662,23 @@ BEGIN
 	-- the batches read their lines by number
 	CREATE INDEX ON pg_temp.rpls_valide (ligne);
 	ANALYZE pg_temp.rpls_valide;
+
+	-- an IDENT_REP on several lines of the file (of other IDENT_INT): the
+	-- first keeps it, each later one is refused naming the first.  Apart
+	-- from the validation above, which would sort every line once more by
+	-- IDENT_REP: this one is a hash aggregate, and a window over the few
+	-- duplicates
+	UPDATE pg_temp.rpls_valide v
+	   SET raisons = v.raisons || format('IDENT_REP %L is already on line %s (IDENT_INT %L): one RPLS number per unit',
+										 d.ident_rep, d.premiere, d.premier_ident_int)
+	  FROM (SELECT w.ligne, w.ident_rep, w.ident_int,
+				   first_value(w.ligne) OVER p AS premiere, first_value(w.ident_int) OVER p AS premier_ident_int
+			  FROM pg_temp.rpls_valide w
+			 WHERE w.lisible AND w.ident_rep IN (SELECT x.ident_rep FROM pg_temp.rpls_valide x
+												  WHERE x.lisible AND x.ident_rep ~ '^[0-9A-Z]{10}$'
+												  GROUP BY x.ident_rep HAVING count(*) > 1)
+			WINDOW p AS (PARTITION BY w.ident_rep ORDER BY w.ligne)) d
+	 WHERE v.ligne = d.ligne AND d.ligne > d.premiere AND d.ident_int IS DISTINCT FROM d.premier_ident_int;
 
 	-- each batch says how many good lines it read, so that "unchanged" is
 	-- counted, not inferred
