@@ -548,6 +548,8 @@ CREATE FUNCTION flux.rapport_reservataire(reservataire bigint, annee integer)
 	LANGUAGE sql STABLE
 	SET search_path = pg_catalog, flux, pg_temp
 AS $$
+	-- no silent empty report: a NULL or unknown réservataire, a bad year
+	SELECT flux.verifier_reservataire($1), flux.verifier_annee($2);
 	SELECT 100 + x.ordre, r.bailleur, r.departement, 'part', x.libelle, x.valeur, x.reference, x.unite
 	  FROM flux.bilan_reservataire r
 	 CROSS JOIN LATERAL (VALUES
@@ -587,6 +589,8 @@ CREATE FUNCTION flux.rapport_epci(epci text, annee integer)
 	LANGUAGE sql STABLE
 	SET search_path = pg_catalog, flux, pg_temp
 AS $$
+	-- no silent empty report: a NULL, malformed or unknown EPCI, a bad year
+	SELECT flux.verifier_epci($1), flux.verifier_annee($2);
 	SELECT d.bailleur, d.departement, 'commune', d.commune, sum(d.proposes)::bigint, sum(d.attribues)::bigint, sum(d.baux)::bigint
 	  FROM flux.bilan_detaille d WHERE d.epci = $1 AND d.annee = $2
 	 GROUP BY d.bailleur, d.departement, d.commune
@@ -624,6 +628,8 @@ CREATE FUNCTION flux.rapport_html(bailleur bigint, departement text, annee integ
 	LANGUAGE sql STABLE
 	SET search_path = pg_catalog, flux, pg_temp
 AS $$
+	-- no page of zeros: a NULL or unknown bailleur, a bad département or year
+	SELECT flux.verifier_portee($1, $2, $3);
 	WITH r AS (
 		SELECT * FROM flux.bilan_reservataire x
 		 WHERE x.bailleur_id = $1 AND x.departement = $2 AND x.annee = $3

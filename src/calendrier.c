@@ -497,11 +497,26 @@ Datum
 flux_jours_feries(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int32		annee = PG_GETARG_INT32(0);
-	CalendrierZone zone = CalendrierZoneFromText(text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	int32		annee;
+	CalendrierZone zone;
 	Ferie		tous[FERIES_MAX];
 	int			n;
 	int			i;
+
+	/* not STRICT since 0.10.0: a NULL gave no row, silently */
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("year is NULL"),
+				 errhint("Use a year between %d and %d.",
+						 CALENDRIER_PREMIERE_ANNEE, CALENDRIER_DERNIERE_ANNEE)));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("holiday zone is NULL"),
+				 errhint("Use metropole, alsace-moselle, guadeloupe, martinique, guyane, reunion or mayotte.")));
+	annee = PG_GETARG_INT32(0);
+	zone = CalendrierZoneFromText(text_to_cstring(PG_GETARG_TEXT_PP(1)));
 
 	if (annee < CALENDRIER_PREMIERE_ANNEE || annee > CALENDRIER_DERNIERE_ANNEE)
 		ereport(ERROR,

@@ -259,7 +259,9 @@ CREATE TABLE flux.convention (
 	-- stay in stock (FAQ §3.2; Publier art. 2.2)
 	maintien_stock flux.motif_exclusion CONSTRAINT convention_maintien_stock
 		CHECK (maintien_stock IS NULL OR (regime = 'stock'
-			   AND maintien_stock IN ('defense', 'securite_interieure', 'sante')))
+			   AND maintien_stock IN ('defense', 'securite_interieure', 'sante'))),
+	-- 0.10.0: a collectivity's convention widened to the département (FAQ §2.3)
+	perimetre_departemental boolean NOT NULL DEFAULT false
 );
 
 CREATE INDEX ON flux.convention (bailleur_id, departement);
@@ -278,7 +280,7 @@ COMMENT ON COLUMN flux.convention.reference IS 'The parties'' reference of the c
 
 COMMENT ON COLUMN flux.convention.departement IS 'Département the convention covers';
 
-COMMENT ON COLUMN flux.convention.communes IS 'INSEE codes the convention is restricted to (a collectivity''s territory, a justified employer need); NULL = the whole département';
+COMMENT ON COLUMN flux.convention.communes IS 'INSEE codes the convention is restricted to (a collectivity''s territory and the communes where it holds reservations, a justified employer need); NULL = the whole département (for a commune or an EPCI: only with perimetre_departemental, else it becomes its territory)';
 
 COMMENT ON COLUMN flux.convention.regime IS 'stock (tied units, legacy) or flux (a share of the yearly flow)';
 
@@ -606,11 +608,23 @@ SELECT pg_catalog.pg_extension_config_dump('flux.vacance_id_seq', '');
 
 /*
  * A convention covers a bailleur's stock in one département.  A
- * collectivity's convention covers only its own territory: a commune's, its
- * commune; an EPCI's, its communes; a département's, its département.  Only
- * those and employers (a justified need, never down to one programme) may
- * restrict a convention to communes.  Two conventions of the same parties
- * in the same département may not be in force on the same day.
+ * collectivity's convention covers its own territory (a commune's, its
+ * commune; an EPCI's, its communes; a département's, its département),
+ * unless it holds reservations elsewhere in the département (FAQ §2.3):
+ * then it may also cover the communes where it holds them, or, declared by
+ * perimetre_departemental, the whole département ("la convention aura
+ * pour échelle le département").  "Holds reservations" there: a unit of
+ * this bailleur in this département, still in its stock (SORTIEPATRIM 9),
+ * tied to the collectivity, by flux.logement.stock_reservataire_id or by a
+ * stock reservation (flux.reservation, converted or not) whose right still
+ * runs on the convention's date_effet (flux.fin_droits: its end, or five
+ * years after the loan's repayment; a right that has ended reserves
+ * nothing).  flux.reservation and flux.fin_droits belong to conversion.sql,
+ * a later layer: this body reads them when it runs, as a PL/pgSQL body
+ * does.  Only collectivities and employers (a justified need, never down
+ * to one programme) may restrict a convention to communes.  Two
+ * conventions of the same parties in the same département may not be in
+ * force on the same day.
  */
 CREATE FUNCTION flux.convention_verifier() RETURNS trigger
 	LANGUAGE plpgsql
@@ -618,7 +632,10 @@ CREATE FUNCTION flux.convention_verifier() RETURNS trigger
 AS $$
 DECLARE
 	r flux.reservataire;
+	territoire text[];
+	reservees text[];
 	hors_territoire text[];
+	nom_territoire text;
 	autre bigint;
 BEGIN
 	SELECT * INTO r FROM flux.reservataire WHERE id = NEW.reservataire_id;
@@ -628,37 +645,74 @@ BEGIN
 				  HINT = 'Create it in flux.reservataire first.';
 	END IF;
 
-	IF r.categorie = 'commune' THEN
-		IF NEW.communes IS NULL THEN
-			NEW.communes := ARRAY[r.depcom];
-		END IF;
-		IF NOT NEW.communes <@ ARRAY[r.depcom] THEN
-			RAISE EXCEPTION 'convention of commune % covers communes outside its territory: %',
-					r.depcom, array_to_string(NEW.communes, ', ')
-				USING ERRCODE = 'check_violation',
-					  DETAIL = format('Réservataire %s (%s) is the commune %s.', r.id, r.nom, r.depcom),
-					  HINT = format('Set communes to {%s}, or leave it NULL.', r.depcom);
-		END IF;
-	ELSIF r.categorie = 'epci' THEN
-		IF NEW.communes IS NULL THEN
-			SELECT array_agg(c.depcom ORDER BY c.depcom) INTO NEW.communes
+	IF NEW.perimetre_departemental AND r.categorie NOT IN ('commune', 'epci') THEN
+		RAISE EXCEPTION 'perimetre_departemental is for a commune''s or an EPCI''s convention, not one with %', r.categorie
+			USING ERRCODE = 'check_violation',
+				  DETAIL = 'Any other convention covers the whole département already, or its own département.',
+				  HINT = 'Leave perimetre_departemental false.';
+	END IF;
+
+	IF r.categorie IN ('commune', 'epci') THEN
+		-- its own territory, in the convention's département
+		IF r.categorie = 'commune' THEN
+			territoire := ARRAY[r.depcom];
+			nom_territoire := format('commune %s', r.depcom);
+		ELSE
+			SELECT array_agg(c.depcom ORDER BY c.depcom) INTO territoire
 			  FROM flux.commune c
 			 WHERE c.epci = r.epci AND c.departement = NEW.departement;
-			IF NEW.communes IS NULL THEN
+			nom_territoire := format('EPCI %s', r.epci);
+		END IF;
+		-- the communes of the département where it holds reservations of this
+		-- bailleur outside its territory
+		SELECT array_agg(DISTINCT l.depcom ORDER BY l.depcom) INTO reservees
+		  FROM flux.logement l
+		 WHERE l.bailleur_id = NEW.bailleur_id AND l.departement = NEW.departement
+		   AND l.sortiepatrim = 9
+		   AND l.depcom <> ALL (coalesce(territoire, '{}'))
+		   AND (l.stock_reservataire_id = r.id
+				OR EXISTS (SELECT 1 FROM flux.reservation s
+							WHERE s.logement_id = l.id AND s.reservataire_id = r.id
+							  AND (s.date_debut IS NULL OR s.date_debut <= NEW.date_effet)
+							  AND coalesce(flux.fin_droits(s.date_fin, s.date_remboursement), 'infinity') > NEW.date_effet));
+
+		IF NEW.perimetre_departemental THEN
+			IF reservees IS NULL THEN
+				RAISE EXCEPTION 'convention of % cannot cover the whole département %: it holds no reservation of bailleur % outside its territory there',
+						nom_territoire, NEW.departement, NEW.bailleur_id
+					USING ERRCODE = 'check_violation',
+						  DETAIL = format('Réservataire %s (%s): no unit of the bailleur in the département outside its territory is tied to it (flux.logement.stock_reservataire_id) or reserved to it by a right still running on %s (flux.reservation).', r.id, r.nom, NEW.date_effet),
+						  HINT = 'A collectivity''s convention covers its own territory (FAQ §2.3): leave perimetre_departemental false, or record its reservations first.';
+			END IF;
+			IF NEW.communes IS NOT NULL THEN
+				RAISE EXCEPTION 'a convention with perimetre_departemental covers the whole département: communes must be NULL'
+					USING ERRCODE = 'check_violation',
+						  HINT = format('Set communes to NULL, or perimetre_departemental to false to list communes (its territory and %s).', array_to_string(reservees, ', '));
+			END IF;
+		ELSE
+			IF territoire IS NULL AND NEW.communes IS NULL THEN
 				RAISE EXCEPTION 'EPCI % has no commune in département %', r.epci, NEW.departement
 					USING ERRCODE = 'check_violation',
 						  HINT = 'Load its communes into flux.commune (with their epci) first, or list the convention''s communes.';
 			END IF;
-		END IF;
-		SELECT array_agg(x ORDER BY x) INTO hors_territoire
-		  FROM unnest(NEW.communes) x
-		 WHERE NOT EXISTS (SELECT 1 FROM flux.commune c WHERE c.depcom = x AND c.epci = r.epci);
-		IF hors_territoire IS NOT NULL THEN
-			RAISE EXCEPTION 'convention of EPCI % covers communes outside its territory: %',
-					r.epci, array_to_string(hors_territoire, ', ')
-				USING ERRCODE = 'check_violation',
-					  DETAIL = format('Réservataire %s (%s) is the EPCI %s; flux.commune does not place these communes in it.', r.id, r.nom, r.epci),
-					  HINT = 'List only communes of the EPCI, or leave communes NULL for all of them.';
+			IF NEW.communes IS NULL THEN
+				NEW.communes := territoire;
+			END IF;
+			SELECT array_agg(x ORDER BY x) INTO hors_territoire
+			  FROM unnest(NEW.communes) x
+			 WHERE x <> ALL (coalesce(territoire, '{}')) AND x <> ALL (coalesce(reservees, '{}'));
+			IF hors_territoire IS NOT NULL THEN
+				RAISE EXCEPTION 'convention of % covers communes outside its territory: %',
+						nom_territoire, array_to_string(hors_territoire, ', ')
+					USING ERRCODE = 'check_violation',
+						  DETAIL = CASE WHEN r.categorie = 'commune'
+										THEN format('Réservataire %s (%s) is the commune %s', r.id, r.nom, r.depcom)
+										ELSE format('Réservataire %s (%s) is the EPCI %s; flux.commune does not place these communes in it', r.id, r.nom, r.epci) END
+								   || CASE WHEN reservees IS NULL
+										   THEN format(', and it holds no reservation of bailleur %s elsewhere in département %s.', NEW.bailleur_id, NEW.departement)
+										   ELSE format(', and it holds reservations of bailleur %s elsewhere in département %s only in %s.', NEW.bailleur_id, NEW.departement, array_to_string(reservees, ', ')) END,
+						  HINT = 'List only communes of its territory or where it holds reservations (flux.logement.stock_reservataire_id, flux.reservation), or leave communes NULL for its territory.';
+			END IF;
 		END IF;
 	ELSIF r.categorie = 'departement' THEN
 		IF NEW.departement <> r.departement THEN
@@ -708,7 +762,7 @@ $$;
 REVOKE EXECUTE ON FUNCTION flux.convention_verifier() FROM PUBLIC;
 
 COMMENT ON FUNCTION flux.convention_verifier() IS
-	'Trigger: a convention stays on its réservataire''s territory, in one département, and does not overlap another of the same parties';
+	'Trigger: a convention stays on its réservataire''s territory (widened, for a collectivity, to the communes where it holds reservations, or the département with perimetre_departemental), in one département, and does not overlap another of the same parties';
 
 CREATE TRIGGER convention_verifier
 	BEFORE INSERT OR UPDATE ON flux.convention
@@ -729,6 +783,9 @@ COMMENT ON COLUMN flux.convention.taux_effort_max IS
 
 COMMENT ON COLUMN flux.convention.sous_occupation_max IS
 	'Rooms beyond the household''s size a suitable offer may have (1)';
+
+COMMENT ON COLUMN flux.convention.perimetre_departemental IS
+	'A commune''s or an EPCI''s convention that covers the whole département (communes NULL), allowed when it holds reservations of the bailleur outside its territory there (FAQ §2.3); false = its territory, and the communes where it holds reservations if listed';
 
 COMMENT ON COLUMN flux.convention.refus_compte_quota IS
 	'An orientation the réservataire refused (or let expire) still counts against its quota in the orientation engine';

@@ -531,7 +531,7 @@ DECLARE
 	periodes text[] := '{avant 1949,1949-1974,1975-1999,2000-2012,depuis 2013,inconnue}';
 	n integer;
 BEGIN
-	PERFORM flux.verifier_annee(annee);
+	PERFORM flux.verifier_portee(bailleur, departement, annee);
 	IF vacances IS NOT NULL AND vacances NOT BETWEEN 1 AND 10000000 THEN
 		RAISE EXCEPTION 'cannot simulate % vacancies', vacances
 			USING ERRCODE = 'invalid_parameter_value',

@@ -69,6 +69,9 @@ CREATE TABLE flux.rpls_rejet (
 
 CREATE INDEX ON flux.rpls_rejet (bailleur_id, rejete_le);
 
+-- a line of a file is rejected once, however often the file is loaded
+CREATE UNIQUE INDEX rpls_rejet_une_fois ON flux.rpls_rejet (bailleur_id, annee_rpls, ligne, md5(texte));
+
 COMMENT ON TABLE flux.rpls_rejet IS 'Lines of an RPLS file refused by flux.charger_rpls, with every reason';
 
 COMMENT ON COLUMN flux.rpls_rejet.id IS 'Surrogate key';
@@ -90,6 +93,186 @@ COMMENT ON COLUMN flux.rpls_rejet.rejete_le IS 'When';
 SELECT pg_catalog.pg_extension_config_dump('flux.rpls_rejet', '');
 
 SELECT pg_catalog.pg_extension_config_dump('flux.rpls_rejet_id_seq', '');
+
+/*
+ * The staged lines of a failed flux.charger_rpls call.  A failed call rolls
+ * back its own work, deleting its lines included, so it cannot clean up
+ * after itself: it leaves a mark instead, a shared session-level advisory
+ * lock on (1179407704, 1380994131) ('FLUX', 'RPLS'), which a rollback does
+ * not release (PostgreSQL docs, "Advisory Locks").  The call takes it first
+ * and releases it when it succeeds; the next staging of the session (every
+ * INSERT or \copy into flux.rpls_ligne, and flux.deposer_rpls before it
+ * checks for waiting lines) finds it held, drops the session's staged lines
+ * and releases it.  A retry of flux.charger_rpls on the same lines still
+ * works.  Shared, so that loads in several sessions never wait on it.
+ */
+CREATE FUNCTION flux.rpls_marque_liberer() RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+BEGIN
+	-- a call that failed several times holds it as many times
+	WHILE EXISTS (SELECT 1 FROM pg_catalog.pg_locks k
+				   WHERE k.locktype = 'advisory' AND k.pid = pg_backend_pid() AND k.mode = 'ShareLock'
+					 AND k.classid = 1179407704 AND k.objid = 1380994131 AND k.objsubid = 2) LOOP
+		PERFORM pg_advisory_unlock_shared(1179407704, 1380994131);
+	END LOOP;
+END
+$$;
+
+REVOKE EXECUTE ON FUNCTION flux.rpls_marque_liberer() FROM PUBLIC;
+
+COMMENT ON FUNCTION flux.rpls_marque_liberer() IS
+	'Internal: releases the mark flux.charger_rpls leaves in its session while it runs (a shared advisory lock, every time it is held)';
+
+CREATE FUNCTION flux.rpls_nettoyer() RETURNS bigint
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	n bigint := 0;
+BEGIN
+	IF EXISTS (SELECT 1 FROM pg_catalog.pg_locks k
+				WHERE k.locktype = 'advisory' AND k.pid = pg_backend_pid() AND k.mode = 'ShareLock'
+				  AND k.classid = 1179407704 AND k.objid = 1380994131 AND k.objsubid = 2) THEN
+		DELETE FROM flux.rpls_ligne l WHERE l.session = flux.session_chargement();
+		GET DIAGNOSTICS n = ROW_COUNT;
+		PERFORM flux.rpls_marque_liberer();
+		IF n > 0 THEN
+			RAISE NOTICE 'rpls: % line(s) staged for a flux.charger_rpls call of this session that failed are dropped', n;
+		END IF;
+	END IF;
+	RETURN n;
+END
+$$;
+
+REVOKE EXECUTE ON FUNCTION flux.rpls_nettoyer() FROM PUBLIC;
+
+COMMENT ON FUNCTION flux.rpls_nettoyer() IS
+	'Internal: when the last flux.charger_rpls call of this session failed, drops the lines it read from flux.rpls_ligne (before a new staging) and returns how many';
+
+CREATE FUNCTION flux.rpls_ligne_nettoyer() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+BEGIN
+	PERFORM flux.rpls_nettoyer();
+	RETURN NULL;
+END
+$$;
+
+REVOKE EXECUTE ON FUNCTION flux.rpls_ligne_nettoyer() FROM PUBLIC;
+
+COMMENT ON FUNCTION flux.rpls_ligne_nettoyer() IS
+	'Trigger: a new staging (INSERT, \copy) first drops the lines a failed flux.charger_rpls call of the session left';
+
+CREATE TRIGGER rpls_ligne_nettoyer
+	BEFORE INSERT ON flux.rpls_ligne
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.rpls_ligne_nettoyer();
+
+--------------------------------------------------------------------------
+-- The communes, from INSEE's Code officiel géographique
+--------------------------------------------------------------------------
+
+/*
+ * The COG "communes" file (v_commune_2024.csv: TYPECOM, COM, REG, DEP,
+ * CTCD, ARR, TNCC, NCC, NCCENR, LIBELLE, CAN, COMPARENT; comma-separated,
+ * UTF-8).  Loaded: the communes (TYPECOM COM) and the municipal
+ * arrondissements of Paris, Lyon and Marseille (ARM), the codes RPLS
+ * DEPCOM uses; not the communes associées or déléguées (COMA, COMD), whose
+ * units RPLS places in their commune.  A new code is inserted; a known
+ * one gets the file's name; its EPCI and zone_tendue are kept (the EPCI
+ * comes from another INSEE file, docs/rpls-loading.md; an arrondissement
+ * takes its commune's when known).  Nothing is deleted: a commune merged
+ * away may still be the DEPCOM of units.
+ */
+CREATE FUNCTION flux.charger_communes_cog(contenu bytea, encodage text DEFAULT 'UTF8')
+	RETURNS TABLE (lues bigint, inserees bigint, mises_a_jour bigint, ignorees bigint)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux, pg_temp
+AS $fn$
+DECLARE
+	src text;
+	cols text[];
+	i_type integer;
+	i_com integer;
+	i_lib integer;
+	i_parent integer;
+	mauvaise record;
+BEGIN
+	IF contenu IS NULL THEN
+		RAISE EXCEPTION 'COG file content is null'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = $$Pass the file's bytes, e.g. from psql: \lo_import 'v_commune_2024.csv' then SELECT * FROM flux.charger_communes_cog(lo_get(:LASTOID));$$;
+	END IF;
+	IF encodage IS NULL OR pg_char_to_encoding(encodage) < 0 THEN
+		RAISE EXCEPTION 'encoding "%" does not exist', encodage
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'INSEE publishes the COG in UTF8.';
+	END IF;
+	IF substr(contenu, 1, 3) = decode('efbbbf', 'hex') THEN
+		contenu := substr(contenu, 4);
+	END IF;
+	src := convert_from(contenu, encodage);
+
+	CREATE TEMP TABLE cog_ligne ON COMMIT DROP AS
+	SELECT a.n AS ligne,
+		   ARRAY(SELECT CASE WHEN left(m.c[1], 1) = '"' AND right(m.c[1], 1) = '"' AND length(m.c[1]) >= 2
+							 THEN replace(substr(m.c[1], 2, length(m.c[1]) - 2), '""', '"')
+							 ELSE m.c[1] END
+				   FROM regexp_matches(rtrim(a.p, E'\r') || ',', '("(?:[^"]|"")*"|[^,]*),', 'g') WITH ORDINALITY AS m(c, k)
+				  ORDER BY m.k) AS f
+	  FROM string_to_table(src, E'\n') WITH ORDINALITY AS a(p, n)
+	 WHERE btrim(a.p, E' \t\r') <> '';
+
+	cols := ARRAY(SELECT upper(btrim(x)) FROM unnest((SELECT c.f FROM pg_temp.cog_ligne c ORDER BY c.ligne LIMIT 1)) x);
+	i_type := array_position(cols, 'TYPECOM');
+	i_com := array_position(cols, 'COM');
+	i_lib := array_position(cols, 'LIBELLE');
+	i_parent := array_position(cols, 'COMPARENT');
+	IF i_type IS NULL OR i_com IS NULL OR i_lib IS NULL THEN
+		RAISE EXCEPTION 'COG header lacks TYPECOM, COM or LIBELLE'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = format('Header read: %s', left(array_to_string(cols, ','), 300)),
+				  HINT = 'Pass INSEE''s COG communes file (v_commune_2024.csv: TYPECOM,COM,REG,DEP,CTCD,ARR,TNCC,NCC,NCCENR,LIBELLE,CAN,COMPARENT).';
+	END IF;
+
+	CREATE TEMP TABLE cog_commune ON COMMIT DROP AS
+	SELECT c.ligne, btrim(c.f[i_type]) AS typecom, btrim(c.f[i_com]) AS com, btrim(c.f[i_lib]) AS libelle,
+		   CASE WHEN i_parent IS NOT NULL THEN nullif(btrim(c.f[i_parent]), '') END AS comparent
+	  FROM pg_temp.cog_ligne c
+	 WHERE c.ligne > (SELECT min(h.ligne) FROM pg_temp.cog_ligne h);
+	lues := (SELECT count(*) FROM pg_temp.cog_commune);
+
+	SELECT k.ligne, k.com, k.libelle INTO mauvaise FROM pg_temp.cog_commune k
+	 WHERE k.typecom IN ('COM', 'ARM')
+	   AND (k.com IS NULL OR k.com !~ '^([0-9]{5}|2[AB][0-9]{3})$' OR coalesce(k.libelle, '') = '')
+	 ORDER BY k.ligne LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'COG line % is not a commune: code %, name %', mauvaise.ligne, mauvaise.com, mauvaise.libelle
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'A commune has a 5-character INSEE code (2A, 2B for Corsica) and a LIBELLE; pass the file as INSEE publishes it.';
+	END IF;
+
+	WITH ecrit AS (
+		INSERT INTO flux.commune AS c (depcom, nom, epci)
+		SELECT k.com, k.libelle,
+			   CASE WHEN k.typecom = 'ARM' THEN (SELECT p.epci FROM flux.commune p WHERE p.depcom = k.comparent) END
+		  FROM pg_temp.cog_commune k
+		 WHERE k.typecom IN ('COM', 'ARM')
+		ON CONFLICT (depcom) DO UPDATE SET nom = EXCLUDED.nom
+		 WHERE c.nom IS DISTINCT FROM EXCLUDED.nom
+		RETURNING (xmax = 0) AS nouveau
+	)
+	SELECT count(*) FILTER (WHERE nouveau), count(*) FILTER (WHERE NOT nouveau) INTO inserees, mises_a_jour FROM ecrit;
+	ignorees := (SELECT count(*) FROM pg_temp.cog_commune k WHERE k.typecom NOT IN ('COM', 'ARM') OR k.typecom IS NULL);
+	DROP TABLE pg_temp.cog_ligne, pg_temp.cog_commune;
+	RETURN NEXT;
+END
+$fn$;
+
+COMMENT ON FUNCTION flux.charger_communes_cog(bytea, text) IS
+	'Load the communes (TYPECOM COM) and municipal arrondissements (ARM) of INSEE''s Code officiel géographique CSV into flux.commune: new codes inserted, names updated, EPCI and zone_tendue kept; returns the counts';
 
 CREATE FUNCTION flux.charger_rpls(bailleur bigint, annee_rpls integer, lot_taille integer DEFAULT 10000)
 	RETURNS TABLE (lues bigint, inserees bigint, mises_a_jour bigint, inchangees bigint, rejetees bigint)
@@ -120,18 +303,23 @@ DECLARE
 	sql_upsert text;
 	presentes text[];
 BEGIN
+	-- the marker of a call under way, taken first and released at the end:
+	-- if this call fails, it stays, and the next staging of the session
+	-- drops the lines this call read (flux.rpls_nettoyer)
+	PERFORM pg_advisory_lock_shared(1179407704, 1380994131);
 	IF lot_taille IS NULL OR lot_taille <= 0 THEN
 		RAISE EXCEPTION 'lot_taille must be positive, not %', lot_taille
 			USING ERRCODE = 'invalid_parameter_value', HINT = 'Use the default, 10000 lines a batch.';
 	END IF;
-	IF annee_rpls IS NULL OR annee_rpls NOT BETWEEN 2000 AND 2100 THEN
-		RAISE EXCEPTION 'RPLS year % is out of range', annee_rpls
-			USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass the year of the declaration, e.g. 2025 for the stock on 1 January 2025.';
-	END IF;
-	PERFORM 1 FROM flux.bailleur b WHERE b.id = charger_rpls.bailleur;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'bailleur % does not exist', charger_rpls.bailleur
-			USING ERRCODE = 'foreign_key_violation', HINT = 'Create it in flux.bailleur first.';
+	PERFORM flux.verifier_bailleur(charger_rpls.bailleur);
+	PERFORM flux.verifier_annee(annee_rpls);
+	-- a DEPCOM is checked against flux.commune: with no commune at all, every
+	-- line would be refused for that alone
+	IF NOT EXISTS (SELECT 1 FROM flux.commune) THEN
+		RAISE EXCEPTION 'no commune is known to flux'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'Every DEPCOM of an RPLS file must be a commune of flux.commune.',
+				  HINT = 'Load the communes of INSEE''s Code officiel géographique first: SELECT * FROM flux.charger_communes_cog(...) (docs/rpls-loading.md).';
 	END IF;
 
 	SELECT coalesce(l.texte, ''), l.numero, l.probleme INTO entete, entete_numero, entete_probleme
@@ -145,7 +333,7 @@ BEGIN
 		RAISE EXCEPTION 'RPLS header (line 1) cannot be read: %', entete_probleme
 			USING ERRCODE = 'character_not_in_repertoire',
 				  DETAIL = format('Header read: %s', left(entete, 300)),
-				  HINT = 'Give the encoding of the file to flux.deposer_rpls (UTF8, WIN1252...), then load again; the staged lines are kept until then.';
+				  HINT = 'Stage the file again with its encoding (flux.deposer_rpls(..., ''WIN1252''), ''LATIN1''...): that drops the lines of this call first.';
 	END IF;
 
 	-- the header: RPLS names, any order, case and a UTF-8 BOM ignored (a
@@ -178,12 +366,17 @@ BEGIN
 	sql_valide := format($q$
 		CREATE TEMP TABLE rpls_valide ON COMMIT DROP AS
 		SELECT ligne, texte, v.*,
-			   CASE WHEN octets IS NOT NULL THEN ARRAY[octets] ELSE
+			   octets IS NULL AND cardinality(f) = %2$s AS lisible,
+			   CASE WHEN octets IS NOT NULL THEN ARRAY[octets]
+					-- a line of another length: its fields are not where the
+					-- header says, one reason
+					WHEN cardinality(f) <> %2$s THEN ARRAY[format('line has %%s fields, the header %2$s', cardinality(f))] ELSE
 			   array_remove(ARRAY[
-				   CASE WHEN cardinality(f) <> %2$s THEN format('line has %%s fields, the header %2$s', cardinality(f)) END,
 				   CASE WHEN v.ident_int IS NULL THEN 'IDENT_INT is empty' END,
 				   CASE WHEN v.ident_rep !~ '^[0-9A-Z]{10}$' THEN format('IDENT_REP %%L is not 10 characters', v.ident_rep) END,
-				   CASE WHEN v.depcom IS NULL OR v.depcom !~ '^([0-9]{5}|2[AB][0-9]{3})$' THEN format('DEPCOM %%L is not an INSEE commune code', v.depcom) END,
+				   CASE WHEN v.depcom IS NULL OR v.depcom !~ '^([0-9]{5}|2[AB][0-9]{3})$' THEN format('DEPCOM %%L is not an INSEE commune code', v.depcom)
+						WHEN v.depcom NOT IN (SELECT c.depcom FROM flux.commune c)
+						THEN format('DEPCOM %%L is not a commune known to flux (flux.commune)', v.depcom) END,
 				   CASE WHEN v.epci !~ '^[0-9]{9}$' THEN format('EPCI %%L is not a 9-digit SIREN', v.epci) END,
 				   CASE WHEN v.qpv IS NULL OR v.qpv NOT IN ('1', '2') THEN format('QPV %%L is not 1 or 2', v.qpv) END,
 				   CASE WHEN v.typeconst IS NULL OR v.typeconst NOT IN ('C', 'I', 'E') THEN format('TYPECONST %%L is not C, I or E', v.typeconst) END,
@@ -269,6 +462,23 @@ BEGIN
 	CREATE INDEX ON pg_temp.rpls_valide (ligne);
 	ANALYZE pg_temp.rpls_valide;
 
+	-- an IDENT_REP on several lines of the file (of other IDENT_INT): the
+	-- first keeps it, each later one is refused naming the first.  Apart
+	-- from the validation above, which would sort every line once more by
+	-- IDENT_REP: this one is a hash aggregate, and a window over the few
+	-- duplicates
+	UPDATE pg_temp.rpls_valide v
+	   SET raisons = v.raisons || format('IDENT_REP %L is already on line %s (IDENT_INT %L): one RPLS number per unit',
+										 d.ident_rep, d.premiere, d.premier_ident_int)
+	  FROM (SELECT w.ligne, w.ident_rep, w.ident_int,
+				   first_value(w.ligne) OVER p AS premiere, first_value(w.ident_int) OVER p AS premier_ident_int
+			  FROM pg_temp.rpls_valide w
+			 WHERE w.lisible AND w.ident_rep IN (SELECT x.ident_rep FROM pg_temp.rpls_valide x
+												  WHERE x.lisible AND x.ident_rep ~ '^[0-9A-Z]{10}$'
+												  GROUP BY x.ident_rep HAVING count(*) > 1)
+			WINDOW p AS (PARTITION BY w.ident_rep ORDER BY w.ligne)) d
+	 WHERE v.ligne = d.ligne AND d.ligne > d.premiere AND d.ident_int IS DISTINCT FROM d.premier_ident_int;
+
 	-- each batch says how many good lines it read, so that "unchanged" is
 	-- counted, not inferred
 	sql_upsert := format($q$
@@ -336,9 +546,19 @@ BEGIN
 		END IF;
 	END LOOP;
 
-	INSERT INTO flux.rpls_rejet (bailleur_id, annee_rpls, ligne, ident_int, raisons, texte)
-	SELECT charger_rpls.bailleur, annee_rpls, v.ligne, v.ident_int, v.raisons, v.texte
-	  FROM pg_temp.rpls_valide v WHERE cardinality(v.raisons) > 0 ORDER BY v.ligne;
+	-- a line rejected by an earlier load of this bailleur and year (the
+	-- same line number, the same text) is recorded once: its reject gets
+	-- this load's reasons and time.  ON CONFLICT reads no row with the
+	-- transaction's snapshot, so two loads of other bailleurs never
+	-- conflict under SERIALIZABLE (a DELETE of the earlier rejects did)
+	-- (EXECUTE: the index's column annee_rpls is also this function's argument)
+	EXECUTE $q$
+		INSERT INTO flux.rpls_rejet (bailleur_id, annee_rpls, ligne, ident_int, raisons, texte)
+		SELECT $1, $2, v.ligne, v.ident_int, v.raisons, v.texte
+		  FROM pg_temp.rpls_valide v WHERE cardinality(v.raisons) > 0 ORDER BY v.ligne
+		ON CONFLICT (bailleur_id, annee_rpls, ligne, md5(texte)) DO UPDATE
+		   SET ident_int = EXCLUDED.ident_int, raisons = EXCLUDED.raisons, rejete_le = EXCLUDED.rejete_le
+	$q$ USING charger_rpls.bailleur, charger_rpls.annee_rpls;
 	GET DIAGNOSTICS n_rej = ROW_COUNT;
 	SELECT count(*) INTO n_ok FROM pg_temp.rpls_valide v WHERE cardinality(v.raisons) = 0;
 	IF n_ins + n_maj + n_inch <> n_ok OR n_ok + n_rej <> total THEN
@@ -349,6 +569,7 @@ BEGIN
 	END IF;
 
 	DELETE FROM flux.rpls_ligne l WHERE l.session = sess;
+	PERFORM flux.rpls_marque_liberer();
 
 	lues := total;
 	inserees := n_ins;
@@ -394,6 +615,7 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Name the encoding of the file as PostgreSQL does: UTF8, WIN1252, LATIN1, LATIN9...';
 	END IF;
+	PERFORM flux.rpls_nettoyer();
 	SELECT count(*) INTO deja FROM flux.rpls_ligne rl WHERE rl.session = sess;
 	IF deja > 0 THEN
 		RAISE EXCEPTION 'RPLS lines are already staged in this session'

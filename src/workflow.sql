@@ -1054,6 +1054,8 @@ CREATE FUNCTION flux.decompte(bailleur bigint, departement text, annee integer)
 	LANGUAGE sql STABLE
 	SET search_path = pg_catalog, flux, pg_temp
 AS $$
+	-- no silent zeros: a NULL or unknown bailleur, a bad département or year
+	SELECT flux.verifier_portee($1, $2, $3);
 	WITH dus AS (
 		SELECT p.convention_id, sum(p.logements_dus)::integer AS dus
 		  FROM flux.parts($1, $2, $3) p WHERE p.convention_id IS NOT NULL
@@ -1106,6 +1108,8 @@ CREATE FUNCTION flux.decompte_hors_flux(bailleur bigint, departement text, annee
 	LANGUAGE sql STABLE
 	SET search_path = pg_catalog, flux, pg_temp
 AS $$
+	-- no silent zeros: a NULL or unknown bailleur, a bad département or year
+	SELECT flux.verifier_portee($1, $2, $3);
 	SELECT o.hors_flux::text, count(*),
 		   count(*) FILTER (WHERE k.id IS NOT NULL),
 		   count(*) FILTER (WHERE k.dalo OR k.prioritaire),

@@ -64,7 +64,7 @@ SELECT throws_ok($$SELECT * FROM charger_rpls(901, 2025)$$, 'P0002', 'no RPLS li
 INSERT INTO rpls_ligne (texte) VALUES ('IDENT_INT;DEPCOM'), ('a;01281');
 SELECT throws_ok($$SELECT * FROM charger_rpls(901, 2025)$$, '22023', 'RPLS header lacks required column(s): QPV, TYPECONST, NBPIECE, FINAN, CONV', 'header lacks columns');
 DELETE FROM rpls_ligne;
-SELECT throws_ok($$SELECT * FROM charger_rpls(999999, 2025)$$, '23503', 'bailleur 999999 does not exist', 'unknown bailleur');
+SELECT throws_ok($$SELECT * FROM charger_rpls(999999, 2025)$$, 'P0002', 'bailleur 999999 does not exist', 'unknown bailleur (P0002 since 0.10.0, was 23503)');
 SELECT throws_ok($$SELECT * FROM charger_rpls(901, 2025, -1)$$, '22023', 'lot_taille must be positive, not -1', 'bad batch size');
 INSERT INTO rpls_ligne (texte) VALUES ('IDENT_INT;DEPCOM;QPV;TYPECONST;NBPIECE;FINAN;CONV'),
 	('R1;01281;1;C;3;13;1'), ('R2;01281;1;C;3;13;9'), ('R3;01281;1;C;3;13;1');

@@ -19,6 +19,8 @@ SET search_path = flux, public;
 SELECT plan(34);
 
 INSERT INTO bailleur (id, siren, nom, famille) VALUES (9601, '900009601', 'Bailleur octets', 'esh');
+-- since 0.10.0 a DEPCOM must be a commune of flux.commune
+INSERT INTO commune (depcom, nom) VALUES ('01281', 'Ornex') ON CONFLICT DO NOTHING;
 
 -- 1. the hostile file, staged from its bytes: 19 physical lines
 \lo_import test/data/rpls_octets.csv

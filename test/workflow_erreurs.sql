@@ -105,7 +105,7 @@ SELECT is((SELECT array_agg(zone_de(d) ORDER BY d) FROM unnest('{971,972,973,974
 	'{guadeloupe,martinique,guyane,reunion,mayotte}'::text[], 'zone_de: the overseas départements');
 SELECT is((SELECT array_agg(zone_de(d) ORDER BY d) FROM unnest('{01,2A,2B,74,975}'::text[]) d),
 	'{metropole,metropole,metropole,metropole,metropole}'::text[], 'zone_de: every other département is metropole');
-SELECT is(zone_de(NULL), NULL, 'zone_de: strict');
+SELECT throws_ok($$SELECT zone_de(NULL)$$, '22004', 'département is NULL', 'zone_de: a NULL département is refused (0.9.0: NULL, strict)');
 SELECT is(ARRAY[reporter('2025-07-14', 'metropole', true), reporter('2025-07-14', 'metropole', false),
 				reporter('2025-07-15', 'metropole', true), reporter('2025-06-28', 'metropole', true),
 				reporter('2025-04-18', 'alsace-moselle', true), reporter('2025-04-18', 'metropole', true)],

@@ -48,6 +48,8 @@ awk -v n="$UNITS" 'BEGIN {
 psql -c "SET client_min_messages = warning" -c "DROP EXTENSION IF EXISTS flux CASCADE" \
 	-c "CREATE EXTENSION flux${VERSION:+ VERSION '$VERSION'}" >/dev/null
 psql -c "INSERT INTO flux.bailleur (id, siren, nom, famille) VALUES (1, '552046484', 'Bailleur bench', 'oph')" >/dev/null
+# the 70 communes of the file (since 0.10.0 a DEPCOM must be one of flux.commune)
+psql -c "INSERT INTO flux.commune (depcom, nom) SELECT format('93%s', lpad(i::text, 3, '0')), format('Commune %s', i) FROM generate_series(1, 70) i" >/dev/null
 
 load() {
 	# staging and loading must share one session: one psql, \timing on
@@ -75,15 +77,19 @@ echo "file: $UNITS units, $(wc -l <"$file") lines with the header, staged by $ST
 echo "first load:"; load
 echo "reload of the same file (idempotent):"; load
 
+# since 0.10.0 a reload replaces the rejects of its lines; before, it added
+# them again
+twice=1
+[[ -n $VERSION ]] && twice=2
 psql -At -c "
-SELECT format('check: %s units loaded (expected %s), %s rejects of the first load with a reason (expected %s)',
+SELECT format('check: %s units loaded (expected %s), %s rejects with a reason (expected %s)',
               (SELECT count(*) FROM flux.logement),
               $UNITS - $UNITS / 100,
-              (SELECT count(*) FROM flux.rpls_rejet WHERE cardinality(raisons) > 0) / 2,
+              (SELECT count(*) FROM flux.rpls_rejet WHERE cardinality(raisons) > 0) / $twice,
               $UNITS / 100)"
-psql -c "SELECT regexp_replace(raisons[1], '[0-9]{3,}', 'N', 'g') AS first_reason, count(*) / 2 AS lines
+psql -c "SELECT regexp_replace(raisons[1], '[0-9]{3,}', 'N', 'g') AS first_reason, count(*) / $twice AS lines
             FROM flux.rpls_rejet GROUP BY 1 ORDER BY 1"
 psql -At -c "SELECT (SELECT count(*) FROM flux.logement) = $UNITS - $UNITS / 100
-                AND (SELECT count(*) FROM flux.rpls_rejet) = 2 * ($UNITS / 100)" | grep -qx t ||
+                AND (SELECT count(*) FROM flux.rpls_rejet) = $twice * ($UNITS / 100)" | grep -qx t ||
 	{ echo "FAIL: counts differ"; exit 1; }
 psql -c "SET client_min_messages = warning" -c "DROP EXTENSION flux CASCADE" >/dev/null
