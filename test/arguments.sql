@@ -20,13 +20,13 @@ VALUES (9901, 'ARG-1', '74218', false, 'C', 3, 13, true);
 -- charger_rpls
 SELECT throws_ok($$SELECT * FROM charger_rpls(NULL, 2025)$$, '22004', 'bailleur is NULL', 'charger_rpls: NULL bailleur');
 SELECT throws_ok($$SELECT * FROM charger_rpls(999999, 2025)$$, 'P0002', 'bailleur 999999 does not exist', 'charger_rpls: unknown bailleur');
-SELECT throws_ok($$SELECT * FROM charger_rpls(9901, NULL)$$, '22023', 'year NULL is out of range', 'charger_rpls: NULL year');
+SELECT throws_ok($$SELECT * FROM charger_rpls(9901, NULL)$$, '22004', 'year is NULL', 'charger_rpls: NULL year');
 SELECT throws_ok($$SELECT * FROM charger_rpls(9901, 1890)$$, '22023', 'year 1890 is out of range', 'charger_rpls: a year out of range');
 
 -- rapport_reservataire
 SELECT throws_ok($$SELECT * FROM rapport_reservataire(NULL, 2025)$$, '22004', 'réservataire is NULL', 'rapport_reservataire: NULL');
 SELECT throws_ok($$SELECT * FROM rapport_reservataire(999999, 2025)$$, 'P0002', 'réservataire 999999 does not exist', 'rapport_reservataire: unknown');
-SELECT throws_ok($$SELECT * FROM rapport_reservataire(9902, NULL)$$, '22023', 'year NULL is out of range', 'rapport_reservataire: NULL year');
+SELECT throws_ok($$SELECT * FROM rapport_reservataire(9902, NULL)$$, '22004', 'year is NULL', 'rapport_reservataire: NULL year');
 SELECT lives_ok($$SELECT * FROM rapport_reservataire(9902, 2025)$$, 'rapport_reservataire: a known réservataire');
 
 -- rapport_epci
@@ -41,23 +41,23 @@ SELECT throws_ok($$SELECT rapport_html(NULL, '74', 2025)$$, '22004', 'bailleur i
 SELECT throws_ok($$SELECT rapport_html(999999, '74', 2025)$$, 'P0002', 'bailleur 999999 does not exist', 'rapport_html: unknown bailleur');
 SELECT throws_ok($$SELECT rapport_html(9901, '1', 2025)$$, '22023', '"1" is not a département code', 'rapport_html: ''1''');
 SELECT throws_ok($$SELECT rapport_html(9901, NULL, 2025)$$, '22004', 'département is NULL', 'rapport_html: NULL département');
-SELECT throws_ok($$SELECT rapport_html(9901, '74', NULL)$$, '22023', 'year NULL is out of range', 'rapport_html: NULL year');
+SELECT throws_ok($$SELECT rapport_html(9901, '74', NULL)$$, '22004', 'year is NULL', 'rapport_html: NULL year');
 
 -- simuler
 SELECT throws_ok($$SELECT * FROM simuler(NULL, '74', 2025)$$, '22004', 'bailleur is NULL', 'simuler: NULL bailleur');
 SELECT throws_ok($$SELECT * FROM simuler(999999, '74', 2025)$$, 'P0002', 'bailleur 999999 does not exist', 'simuler: unknown bailleur');
 SELECT throws_ok($$SELECT * FROM simuler(9901, '1', 2025)$$, '22023', '"1" is not a département code', 'simuler: ''1''');
-SELECT throws_ok($$SELECT * FROM simuler(9901, '74', NULL)$$, '22023', 'year NULL is out of range', 'simuler: NULL year');
+SELECT throws_ok($$SELECT * FROM simuler(9901, '74', NULL)$$, '22004', 'year is NULL', 'simuler: NULL year');
 
 -- decompte, decompte_hors_flux
 SELECT throws_ok($$SELECT * FROM decompte(NULL, '74', 2025)$$, '22004', 'bailleur is NULL', 'decompte: NULL bailleur');
 SELECT throws_ok($$SELECT * FROM decompte(999999, '74', 2025)$$, 'P0002', 'bailleur 999999 does not exist', 'decompte: unknown bailleur');
 SELECT throws_ok($$SELECT * FROM decompte(9901, '1', 2025)$$, '22023', '"1" is not a département code', 'decompte: ''1''');
-SELECT throws_ok($$SELECT * FROM decompte(9901, '74', NULL)$$, '22023', 'year NULL is out of range', 'decompte: NULL year');
+SELECT throws_ok($$SELECT * FROM decompte(9901, '74', NULL)$$, '22004', 'year is NULL', 'decompte: NULL year');
 SELECT throws_ok($$SELECT * FROM decompte_hors_flux(NULL, '74', 2025)$$, '22004', 'bailleur is NULL', 'decompte_hors_flux: NULL bailleur');
 SELECT throws_ok($$SELECT * FROM decompte_hors_flux(999999, '74', 2025)$$, 'P0002', 'bailleur 999999 does not exist', 'decompte_hors_flux: unknown bailleur');
 SELECT throws_ok($$SELECT * FROM decompte_hors_flux(9901, '1', 2025)$$, '22023', '"1" is not a département code', 'decompte_hors_flux: ''1''');
-SELECT throws_ok($$SELECT * FROM decompte_hors_flux(9901, '74', NULL)$$, '22023', 'year NULL is out of range', 'decompte_hors_flux: NULL year');
+SELECT throws_ok($$SELECT * FROM decompte_hors_flux(9901, '74', NULL)$$, '22004', 'year is NULL', 'decompte_hors_flux: NULL year');
 SELECT is((SELECT count(*) FROM decompte_hors_flux(9901, '74', 2025)), 0::bigint, 'decompte_hors_flux: a known bailleur with nothing hors flux: no row, no error');
 
 -- zone_de, jours_feries
