@@ -235,17 +235,18 @@ COMMENT ON FUNCTION flux.statut(flux.classement) IS
  * Every unit of a bailleur in a département, classified for the year.  One
  * SQL-standard SELECT, inlined into its callers: the bailleur's family and
  * the year's options are read once (InitPlans); the plans covering the year
- * are one small set, a row per unit a plan names directly or through its
- * programme, hashed once (one left join, not one per kind of plan: each
- * probe of the stock costs); and flux.verifier_portee is a one-time filter
- * that refuses a NULL or unknown bailleur, a code that is not a département
- * and a year out of range before any row is read.  The bailleur and the
- * département are compared through scalar subqueries ((SELECT $1): an
- * InitPlan, read once) so that a NULL passed as a constant is not folded
- * at plan time into "l.bailleur_id = NULL", a constant false that would
- * drop the one-time filter with the rest of the WHERE clause and answer a
- * row of zeros instead of the error.  flux.assiette and
- * flux.assiette_communes check through it.
+ * are two small hashed subqueries, one by unit and one by programme (one
+ * row per unit or programme: the trigger keeps one plan a year; a single
+ * set of units, the programmes' expanded, reads the stock a second time
+ * when no index is used, bench/assiette); and flux.verifier_portee is a
+ * one-time filter that refuses a NULL or unknown bailleur, a code that is
+ * not a département and a year out of range before any row is read.  The
+ * bailleur and the département are compared through scalar subqueries
+ * ((SELECT $1): an InitPlan, read once) so that a NULL passed as a
+ * constant is not folded at plan time into "l.bailleur_id = NULL", a
+ * constant false that would drop the one-time filter with the rest of the
+ * WHERE clause and answer a row of zeros instead of the error.
+ * flux.assiette and flux.assiette_communes check through it.
  */
 CREATE FUNCTION flux.logements_classes(bailleur bigint, annee integer, departement text)
 	RETURNS TABLE(logement_id bigint, bailleur_id bigint, departement text, depcom text, epci text,
@@ -265,31 +266,26 @@ BEGIN ATOMIC
 								   WHERE p.bailleur_id OPERATOR(pg_catalog.=) $1
 									 AND p.departement OPERATOR(pg_catalog.=) $3
 									 AND p.annee OPERATOR(pg_catalog.=) $2), false),
-						l.sortiepatrim, pl.nature_logement, pl.nature_programme,
+						l.sortiepatrim, pu.nature, pp.nature,
 						coalesce((SELECT p.entree_programmes FROM flux.parametre_annuel p
 								   WHERE p.bailleur_id OPERATOR(pg_catalog.=) $1
 									 AND p.departement OPERATOR(pg_catalog.=) $3
 									 AND p.annee OPERATOR(pg_catalog.=) $2), 'annee_suivante'::flux.entree_programme))
 	  FROM flux.logement l
-	  -- the bailleur's plans of the year, by unit (a plan naming the unit,
-	  -- a plan naming its programme): one small set, hashed once
-	  LEFT JOIN (SELECT y.logement_id, pg_catalog.min(y.nature_logement) AS nature_logement,
-						pg_catalog.min(y.nature_programme) AS nature_programme
-				   FROM (SELECT x.logement_id, x.nature AS nature_logement, NULL::flux.nature_plan AS nature_programme
-						   FROM flux.plan_patrimoine x
-						  WHERE x.bailleur_id OPERATOR(pg_catalog.=) $1
-							AND x.logement_id IS NOT NULL
-							AND x.annee_debut OPERATOR(pg_catalog.<=) $2
-							AND x.annee_fin OPERATOR(pg_catalog.>=) $2
-						 UNION ALL
-						 SELECT lp.id, NULL::flux.nature_plan, x.nature
-						   FROM flux.plan_patrimoine x
-						   JOIN flux.logement lp ON lp.programme_id OPERATOR(pg_catalog.=) x.programme_id
-						  WHERE x.bailleur_id OPERATOR(pg_catalog.=) $1
-							AND x.programme_id IS NOT NULL
-							AND x.annee_debut OPERATOR(pg_catalog.<=) $2
-							AND x.annee_fin OPERATOR(pg_catalog.>=) $2) y
-				  GROUP BY y.logement_id) pl ON pl.logement_id OPERATOR(pg_catalog.=) l.id
+	  LEFT JOIN (SELECT x.logement_id, pg_catalog.min(x.nature) AS nature
+				   FROM flux.plan_patrimoine x
+				  WHERE x.bailleur_id OPERATOR(pg_catalog.=) $1
+					AND x.logement_id IS NOT NULL
+					AND x.annee_debut OPERATOR(pg_catalog.<=) $2
+					AND x.annee_fin OPERATOR(pg_catalog.>=) $2
+				  GROUP BY x.logement_id) pu ON pu.logement_id OPERATOR(pg_catalog.=) l.id
+	  LEFT JOIN (SELECT x.programme_id, pg_catalog.min(x.nature) AS nature
+				   FROM flux.plan_patrimoine x
+				  WHERE x.bailleur_id OPERATOR(pg_catalog.=) $1
+					AND x.programme_id IS NOT NULL
+					AND x.annee_debut OPERATOR(pg_catalog.<=) $2
+					AND x.annee_fin OPERATOR(pg_catalog.>=) $2
+				  GROUP BY x.programme_id) pp ON pp.programme_id OPERATOR(pg_catalog.=) l.programme_id
 	 WHERE flux.verifier_portee($1, $3, $2)
 	   AND l.bailleur_id OPERATOR(pg_catalog.=) (SELECT $1)
 	   AND l.departement OPERATOR(pg_catalog.=) (SELECT $3);
