@@ -1698,7 +1698,6 @@ BEGIN
 	END LOOP;
 END
 $$;
-REVOKE EXECUTE ON FUNCTION flux.verifier_garanties_programmes(bigint[]) FROM PUBLIC;
 
 COMMENT ON FUNCTION flux.verifier_garanties_programmes(bigint[]) IS
 	'Internal: on each operation given, the units reserved for loan guarantees are at most 20 % of its units, shared among the guarantors pro rata (Ornex art. 3); raises 23514';
@@ -2691,7 +2690,6 @@ BEGIN
 END
 $$;
 
-REVOKE EXECUTE ON FUNCTION flux.rpls_marque_liberer() FROM PUBLIC;
 
 COMMENT ON FUNCTION flux.rpls_marque_liberer() IS
 	'Internal: releases the mark flux.charger_rpls leaves in its session while it runs (a shared advisory lock, every time it is held)';
@@ -2717,7 +2715,6 @@ BEGIN
 END
 $$;
 
-REVOKE EXECUTE ON FUNCTION flux.rpls_nettoyer() FROM PUBLIC;
 
 COMMENT ON FUNCTION flux.rpls_nettoyer() IS
 	'Internal: when the last flux.charger_rpls call of this session failed, drops the lines it read from flux.rpls_ligne (before a new staging) and returns how many';

@@ -283,7 +283,6 @@ BEGIN
 	END LOOP;
 END
 $$;
-REVOKE EXECUTE ON FUNCTION flux.verifier_garanties_programmes(bigint[]) FROM PUBLIC;
 
 COMMENT ON FUNCTION flux.verifier_garanties_programmes(bigint[]) IS
 	'Internal: on each operation given, the units reserved for loan guarantees are at most 20 % of its units, shared among the guarantors pro rata (Ornex art. 3); raises 23514';

@@ -120,7 +120,6 @@ BEGIN
 END
 $$;
 
-REVOKE EXECUTE ON FUNCTION flux.rpls_marque_liberer() FROM PUBLIC;
 
 COMMENT ON FUNCTION flux.rpls_marque_liberer() IS
 	'Internal: releases the mark flux.charger_rpls leaves in its session while it runs (a shared advisory lock, every time it is held)';
@@ -146,7 +145,6 @@ BEGIN
 END
 $$;
 
-REVOKE EXECUTE ON FUNCTION flux.rpls_nettoyer() FROM PUBLIC;
 
 COMMENT ON FUNCTION flux.rpls_nettoyer() IS
 	'Internal: when the last flux.charger_rpls call of this session failed, drops the lines it read from flux.rpls_ligne (before a new staging) and returns how many';
