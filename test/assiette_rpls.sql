@@ -12,30 +12,7 @@ SET search_path = flux, public;
 SET datestyle = 'ISO, YMD';
 SELECT plan(113);
 
--- the hint of the error q raises ('' without one, NULL when q succeeds)
-CREATE FUNCTION pg_temp.hint_de(q text) RETURNS text
-	LANGUAGE plpgsql
-AS $$
-DECLARE
-	h text;
-BEGIN
-	EXECUTE q;
-	RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS h = PG_EXCEPTION_HINT;
-	RETURN h;
-END
-$$;
-CREATE FUNCTION pg_temp.refus(q text, etat text, message text, description text) RETURNS SETOF text
-	LANGUAGE plpgsql
-AS $$
-DECLARE
-	h text := pg_temp.hint_de(q);
-BEGIN
-	RETURN NEXT throws_ok(q, etat, message, description);
-	RETURN NEXT ok(h IS NOT NULL AND h <> '', description || ': with a hint');
-END
-$$;
+\ir erreurs_aide.psql
 -- the classement of a unit for a year, as the explanation gives it
 CREATE FUNCTION pg_temp.k(logement bigint, annee integer) RETURNS flux.classement
 	LANGUAGE sql AS $$ SELECT e.classement FROM flux.expliquer_logement(logement, annee) e $$;

@@ -13,32 +13,7 @@ SET search_path = flux, public;
 SET datestyle = 'ISO, YMD';
 SELECT plan(27);
 
-CREATE FUNCTION pg_temp.hint_de(q text) RETURNS text
-	LANGUAGE plpgsql
-AS $$
-DECLARE
-	h text;
-BEGIN
-	EXECUTE q;
-	RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS h = PG_EXCEPTION_HINT;
-	RETURN h;
-END
-$$;
-CREATE FUNCTION pg_temp.detail_de(q text) RETURNS text
-	LANGUAGE plpgsql
-AS $$
-DECLARE
-	d text;
-BEGIN
-	EXECUTE q;
-	RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
-	RETURN d;
-END
-$$;
+\ir erreurs_aide.psql
 
 INSERT INTO commune (depcom, nom, epci) VALUES ('01281', 'Ornex', '240100883') ON CONFLICT (depcom) DO NOTHING;
 INSERT INTO bailleur (id, siren, nom, famille) VALUES (1451, '145100001', 'Bailleur des garanties', 'esh');

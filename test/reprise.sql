@@ -23,32 +23,7 @@ SET search_path = flux, public;
 SET datestyle = 'ISO, YMD';
 SELECT plan(64);
 
--- the hint of the error q raises ('' when none, NULL when q succeeds)
-CREATE FUNCTION pg_temp.hint_de(q text) RETURNS text
-	LANGUAGE plpgsql
-AS $$
-DECLARE
-	h text;
-BEGIN
-	EXECUTE q;
-	RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS h = PG_EXCEPTION_HINT;
-	RETURN h;
-END
-$$;
-
--- the SQLSTATE of the error q raises (NULL when q succeeds)
-CREATE FUNCTION pg_temp.etat_de(q text) RETURNS text
-	LANGUAGE plpgsql
-AS $$
-BEGIN
-	EXECUTE q;
-	RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-	RETURN SQLSTATE;
-END
-$$;
+\ir erreurs_aide.psql
 
 INSERT INTO commune (depcom, nom, epci) VALUES ('74218', 'Publier', '200067551') ON CONFLICT (depcom) DO NOTHING;
 INSERT INTO bailleur (id, siren, nom, famille) VALUES (1401, '140100001', 'Bailleur de la reprise', 'oph');

@@ -11,46 +11,7 @@ SET search_path = flux, public;
 SET datestyle = 'ISO, YMD';
 SELECT plan(271);
 
--- the hint of the error q raises ('' when it has none, NULL when q succeeds;
--- a failing q is rolled back to the block's subtransaction)
-CREATE FUNCTION pg_temp.hint_de(q text) RETURNS text
-	LANGUAGE plpgsql
-AS $$
-DECLARE
-	h text;
-BEGIN
-	EXECUTE q;
-	RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS h = PG_EXCEPTION_HINT;
-	RETURN h;
-END
-$$;
--- the same for the detail
-CREATE FUNCTION pg_temp.detail_de(q text) RETURNS text
-	LANGUAGE plpgsql
-AS $$
-DECLARE
-	d text;
-BEGIN
-	EXECUTE q;
-	RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
-	RETURN d;
-END
-$$;
--- a refusal raised by a function: its SQLSTATE and message, then its hint
-CREATE FUNCTION pg_temp.refus(q text, etat text, message text, description text) RETURNS SETOF text
-	LANGUAGE plpgsql
-AS $$
-DECLARE
-	h text := pg_temp.hint_de(q);
-BEGIN
-	RETURN NEXT throws_ok(q, etat, message, description);
-	RETURN NEXT ok(h IS NOT NULL AND h <> '', description || ': with a hint');
-END
-$$;
+\ir erreurs_aide.psql
 
 SELECT is(pg_temp.hint_de('SELECT 1'), NULL, 'hint_de: no error, no hint');
 SELECT is(pg_temp.hint_de('SELECT 1 / 0'), '', 'hint_de: an error without a hint');
