@@ -3589,20 +3589,8 @@ CREATE OR REPLACE FUNCTION flux.jours_feries(annee integer, zone text DEFAULT 'm
 	LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 14;
 
 CREATE OR REPLACE FUNCTION flux.zone_de(departement text) RETURNS text
-	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-	SET search_path = pg_catalog, flux, pg_temp
-AS $$
-BEGIN
-	PERFORM flux.verifier_departement(departement);
-	RETURN CASE WHEN departement IN ('57', '67', '68') THEN 'alsace-moselle'
-				WHEN departement = '971' THEN 'guadeloupe'
-				WHEN departement = '972' THEN 'martinique'
-				WHEN departement = '973' THEN 'guyane'
-				WHEN departement = '974' THEN 'reunion'
-				WHEN departement = '976' THEN 'mayotte'
-				ELSE 'metropole' END;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'flux_zone_de'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION flux.zone_de(text) IS
 	'Holiday zone of a département for jours ouvrés: Moselle, Bas-Rhin, Haut-Rhin -> alsace-moselle; 971 to 976 -> their zone; else metropole';

@@ -53,24 +53,13 @@ CREATE FUNCTION flux.jours_feries(annee integer, zone text DEFAULT 'metropole')
 COMMENT ON FUNCTION flux.jours_feries(integer, text) IS
 	'The public holidays of a year in the zone, by date, with their French names';
 
--- the same mapping as ZoneDeDepartement (src/orientation.c), which the
--- orientation trigger uses; here the département is checked first (0.9.0
--- gave 'metropole' for '1' and NULL for NULL)
+-- C (src/orientation.c: the same ZoneDeDepartement the orientation
+-- trigger uses); not strict: it refuses a NULL (22004) and a code that is
+-- not a département (22023), as flux.verifier_departement does (0.9.0 gave
+-- 'metropole' for '1' and NULL for NULL)
 CREATE FUNCTION flux.zone_de(departement text) RETURNS text
-	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-	SET search_path = pg_catalog, flux, pg_temp
-AS $$
-BEGIN
-	PERFORM flux.verifier_departement(departement);
-	RETURN CASE WHEN departement IN ('57', '67', '68') THEN 'alsace-moselle'
-				WHEN departement = '971' THEN 'guadeloupe'
-				WHEN departement = '972' THEN 'martinique'
-				WHEN departement = '973' THEN 'guyane'
-				WHEN departement = '974' THEN 'reunion'
-				WHEN departement = '976' THEN 'mayotte'
-				ELSE 'metropole' END;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'flux_zone_de'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION flux.zone_de(text) IS
 	'Holiday zone of a département for jours ouvrés: Moselle, Bas-Rhin, Haut-Rhin -> alsace-moselle; 971 to 976 -> their zone; else metropole';

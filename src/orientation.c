@@ -73,13 +73,46 @@ ZoneDeDepartement(const char *d)
 	return ZONE_METROPOLE;
 }
 
-/* flux.zone_de(departement text) -> text */
+/*
+ * Is d a département code: 01 to 95 without 20, 2A, 2B, 971 to 976 (what
+ * flux.verifier_departement accepts)?
+ */
+static bool
+EstDepartement(const char *d)
+{
+	size_t		n = strlen(d);
+
+	if (n == 3)
+		return d[0] == '9' && d[1] == '7' && d[2] >= '1' && d[2] <= '6';
+	if (n != 2)
+		return false;
+	if (d[0] == '2')
+		return d[1] == 'A' || d[1] == 'B' || (d[1] >= '1' && d[1] <= '9');
+	if (d[0] == '0')
+		return d[1] >= '1' && d[1] <= '9';
+	if (d[0] == '9')
+		return d[1] >= '0' && d[1] <= '5';
+	return d[0] >= '1' && d[0] <= '8' && d[1] >= '0' && d[1] <= '9';
+}
+
+/* flux.zone_de(departement text) -> text; not strict: a NULL is refused */
 PG_FUNCTION_INFO_V1(flux_zone_de);
 Datum
 flux_zone_de(PG_FUNCTION_ARGS)
 {
-	char	   *d = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *d;
 
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("département is NULL"),
+				 errhint("Pass a département code such as '01', '2A' or '974'.")));
+	d = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (!EstDepartement(d))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"%s\" is not a département code", d),
+				 errhint("A département is two characters ('01' to '95', '2A', '2B') or three overseas ('971' to '976'): write '01', not '1'.")));
 	PG_RETURN_TEXT_P(cstring_to_text(ZoneNom(ZoneDeDepartement(d))));
 }
 
