@@ -26,7 +26,12 @@ ALTER TABLE flux.parametre_annuel
 	ADD COLUMN source_rotation flux.source_rotation,
 	ADD COLUMN entree_programmes flux.entree_programme NOT NULL DEFAULT 'annee_suivante',
 	ADD CONSTRAINT parametre_annuel_source_rotation
-		CHECK (source_rotation IS NULL OR (source_rotation = 'imposee') = (taux_rotation IS NOT NULL));
+		CHECK (source_rotation IS NULL OR (source_rotation = 'imposee') = (taux_rotation IS NOT NULL)),
+	ADD COLUMN decalage_rotation_publiee integer NOT NULL DEFAULT 2
+		CONSTRAINT parametre_annuel_decalage_rotation_publiee CHECK (decalage_rotation_publiee BETWEEN 1 AND 5);
+
+COMMENT ON COLUMN flux.parametre_annuel.decalage_rotation_publiee IS
+	'With source_rotation departementale: the last published year read is N minus this (2: the rates of N-4 to N-2, the moves of N-1 being published after the forecast of 28 February N)';
 
 COMMENT ON COLUMN flux.parametre_annuel.source_rotation IS
 	'Where the forecast''s rotation rate comes from (flux.source_rotation); NULL = imposee when taux_rotation is set, else bailleur';
@@ -886,22 +891,22 @@ BEGIN
 		  INTO taux_annuels, annees, sources
 		  FROM flux.rotation_departementale r
 		 WHERE r.departement = relocations_prevues.departement AND r.definition = p.definition_rotation
-		   AND r.annee BETWEEN relocations_prevues.annee - 4 AND relocations_prevues.annee - 2;
+		   AND r.annee BETWEEN relocations_prevues.annee - p.decalage_rotation_publiee - 2 AND relocations_prevues.annee - p.decalage_rotation_publiee;
 		IF coalesce(cardinality(taux_annuels), 0) < 3 THEN
 			SELECT string_agg(y::text, ', ' ORDER BY y) INTO manquantes
-			  FROM generate_series(relocations_prevues.annee - 4, relocations_prevues.annee - 2) y
+			  FROM generate_series(relocations_prevues.annee - p.decalage_rotation_publiee - 2, relocations_prevues.annee - p.decalage_rotation_publiee) y
 			 WHERE NOT y = ANY (coalesce(annees, '{}'));
 			RAISE EXCEPTION 'no published rotation rate (%) of département % for %', p.definition_rotation,
 					relocations_prevues.departement, manquantes
 				USING ERRCODE = 'no_data_found',
 					  DETAIL = format('The forecast of %s takes the mean of the rates published for %s to %s (flux.parametre_annuel.source_rotation = departementale).',
-									  relocations_prevues.annee, relocations_prevues.annee - 4, relocations_prevues.annee - 2),
+									  relocations_prevues.annee, relocations_prevues.annee - p.decalage_rotation_publiee - 2, relocations_prevues.annee - p.decalage_rotation_publiee),
 					  HINT = format('INSERT INTO flux.rotation_departementale (departement, annee, definition, taux, source) VALUES (%L, <year>, %L, <rate>, ''<the RPLS publication>'') for each missing year.',
 									relocations_prevues.departement, p.definition_rotation);
 		END IF;
 		taux_rotation := round((SELECT avg(t) FROM unnest(taux_annuels) t), 2);
 		source_taux := format('departementale: mean of %s of département %s, %s to %s: %s (%s)', p.definition_rotation,
-							  relocations_prevues.departement, relocations_prevues.annee - 4, relocations_prevues.annee - 2,
+							  relocations_prevues.departement, relocations_prevues.annee - p.decalage_rotation_publiee - 2, relocations_prevues.annee - p.decalage_rotation_publiee,
 							  array_to_string(taux_annuels, ' %, ') || ' %', sources);
 	ELSE
 		SELECT array_agg(r.taux_rotation ORDER BY y) INTO taux_annuels

@@ -491,7 +491,9 @@ CREATE TABLE flux.parametre_annuel (
 	source_rotation	flux.source_rotation,
 	entree_programmes flux.entree_programme NOT NULL DEFAULT 'annee_suivante',
 	CONSTRAINT parametre_annuel_source_rotation
-		CHECK (source_rotation IS NULL OR (source_rotation = 'imposee') = (taux_rotation IS NOT NULL))
+		CHECK (source_rotation IS NULL OR (source_rotation = 'imposee') = (taux_rotation IS NOT NULL)),
+	decalage_rotation_publiee integer NOT NULL DEFAULT 2
+		CONSTRAINT parametre_annuel_decalage_rotation_publiee CHECK (decalage_rotation_publiee BETWEEN 1 AND 5)
 );
 
 COMMENT ON TABLE flux.parametre_annuel IS 'Yearly parameters of a bailleur in a département: charter options, rotation, forecast soustractions';
@@ -538,6 +540,9 @@ COMMENT ON COLUMN flux.parametre_annuel.soustraire_urgence IS 'Emergencies are s
 
 COMMENT ON COLUMN flux.parametre_annuel.source_rotation IS
 	'Where the forecast''s rotation rate comes from (flux.source_rotation); NULL = imposee when taux_rotation is set, else bailleur';
+
+COMMENT ON COLUMN flux.parametre_annuel.decalage_rotation_publiee IS
+	'With source_rotation departementale: the last published year read is N minus this (2: the rates of N-4 to N-2, the moves of N-1 being published after the forecast of 28 February N)';
 
 COMMENT ON COLUMN flux.parametre_annuel.entree_programmes IS
 	'When a new programme''s units join the flux (flux.entree_programme): annee_suivante (default) or premiere_vacance';

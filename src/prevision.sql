@@ -190,10 +190,11 @@ SELECT pg_catalog.pg_extension_config_dump('flux.redistribution_id_seq', '');
  *   bailleur        the mean of the bailleur's own rates of N-3 .. N-1
  *                   (flux.rotation, the years with a recorded vacancy)
  *   departementale  the mean of the three last published rates of the
- *                   département (flux.rotation_departementale): the
- *                   years N-4 .. N-2, the moves of N-1 being published
- *                   only in the autumn of N, after the forecast of 28
- *                   February N; all three are required
+ *                   département (flux.rotation_departementale): by
+ *                   default the years N-4 .. N-2, the moves of N-1 being
+ *                   published only in the autumn of N, after the forecast
+ *                   of 28 February N (decalage_rotation_publiee = 2; the
+ *                   texts do not say which three); all three are required
  *   NULL            as 0.9.0: imposee when taux_rotation is set, else bailleur
  */
 CREATE FUNCTION flux.relocations_prevues(bailleur bigint, departement text, annee integer)
@@ -236,22 +237,22 @@ BEGIN
 		  INTO taux_annuels, annees, sources
 		  FROM flux.rotation_departementale r
 		 WHERE r.departement = relocations_prevues.departement AND r.definition = p.definition_rotation
-		   AND r.annee BETWEEN relocations_prevues.annee - 4 AND relocations_prevues.annee - 2;
+		   AND r.annee BETWEEN relocations_prevues.annee - p.decalage_rotation_publiee - 2 AND relocations_prevues.annee - p.decalage_rotation_publiee;
 		IF coalesce(cardinality(taux_annuels), 0) < 3 THEN
 			SELECT string_agg(y::text, ', ' ORDER BY y) INTO manquantes
-			  FROM generate_series(relocations_prevues.annee - 4, relocations_prevues.annee - 2) y
+			  FROM generate_series(relocations_prevues.annee - p.decalage_rotation_publiee - 2, relocations_prevues.annee - p.decalage_rotation_publiee) y
 			 WHERE NOT y = ANY (coalesce(annees, '{}'));
 			RAISE EXCEPTION 'no published rotation rate (%) of département % for %', p.definition_rotation,
 					relocations_prevues.departement, manquantes
 				USING ERRCODE = 'no_data_found',
 					  DETAIL = format('The forecast of %s takes the mean of the rates published for %s to %s (flux.parametre_annuel.source_rotation = departementale).',
-									  relocations_prevues.annee, relocations_prevues.annee - 4, relocations_prevues.annee - 2),
+									  relocations_prevues.annee, relocations_prevues.annee - p.decalage_rotation_publiee - 2, relocations_prevues.annee - p.decalage_rotation_publiee),
 					  HINT = format('INSERT INTO flux.rotation_departementale (departement, annee, definition, taux, source) VALUES (%L, <year>, %L, <rate>, ''<the RPLS publication>'') for each missing year.',
 									relocations_prevues.departement, p.definition_rotation);
 		END IF;
 		taux_rotation := round((SELECT avg(t) FROM unnest(taux_annuels) t), 2);
 		source_taux := format('departementale: mean of %s of département %s, %s to %s: %s (%s)', p.definition_rotation,
-							  relocations_prevues.departement, relocations_prevues.annee - 4, relocations_prevues.annee - 2,
+							  relocations_prevues.departement, relocations_prevues.annee - p.decalage_rotation_publiee - 2, relocations_prevues.annee - p.decalage_rotation_publiee,
 							  array_to_string(taux_annuels, ' %, ') || ' %', sources);
 	ELSE
 		SELECT array_agg(r.taux_rotation ORDER BY y) INTO taux_annuels

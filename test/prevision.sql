@@ -7,7 +7,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flux;
 SET search_path = flux, public;
-SELECT plan(37);
+SELECT plan(39);
 
 INSERT INTO commune (depcom, nom, epci) VALUES ('01281', 'Ornex', '240100750') ON CONFLICT (depcom) DO NOTHING;
 INSERT INTO bailleur (id, siren, nom, famille) VALUES (1401, '914010001', 'Bailleur de la prévision', 'esh');
@@ -51,6 +51,14 @@ DELETE FROM rotation_departementale WHERE departement = '01' AND annee = 2022 AN
 SELECT throws_ok($$SELECT * FROM flux_previsionnel(1401, '01', 2025)$$, 'P0002',
 	'no published rotation rate (relocations) of département 01 for 2022', 'the three years are required');
 INSERT INTO rotation_departementale (departement, annee, taux, source) VALUES ('01', 2022, 10, 'SDES, RPLS au 1er janvier 2023');
+-- which published years: a parameter (the texts say "issu des données
+-- RPLS", not which years); 1 reads N-3 .. N-1: (10 + 11.5 + 50) / 3 = 23.83
+UPDATE parametre_annuel SET decalage_rotation_publiee = 1 WHERE bailleur_id = 1401 AND annee = 2025;
+SELECT is((SELECT taux_rotation FROM flux_previsionnel(1401, '01', 2025)), 23.83::numeric,
+	'decalage_rotation_publiee 1: the rates published for N-3 .. N-1');
+SELECT throws_ok($$UPDATE parametre_annuel SET decalage_rotation_publiee = 0 WHERE bailleur_id = 1401 AND annee = 2025$$, '23514', NULL,
+	'decalage_rotation_publiee: a rate of year N is never published before its forecast');
+UPDATE parametre_annuel SET decalage_rotation_publiee = 2 WHERE bailleur_id = 1401 AND annee = 2025;
 -- bailleur: its own vacancies (none recorded here): the 0.9.0 error
 UPDATE parametre_annuel SET source_rotation = 'bailleur' WHERE bailleur_id = 1401 AND annee = 2025;
 SELECT throws_ok($$SELECT * FROM flux_previsionnel(1401, '01', 2025)$$, 'P0002',
