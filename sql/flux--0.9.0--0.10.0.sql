@@ -3599,3 +3599,23 @@ CREATE OR REPLACE FUNCTION flux.zone_de(departement text) RETURNS text
 
 COMMENT ON FUNCTION flux.zone_de(text) IS
 	'Holiday zone of a département for jours ouvrés: Moselle, Bas-Rhin, Haut-Rhin -> alsace-moselle; 971 to 976 -> their zone; else metropole';
+
+-- ---------------------------------------------------------------------------
+-- Bilans: shares over the units freed, obligations per réservataire, the
+-- préfet's counts (issue 15 items 1, 2, 3)
+-- ---------------------------------------------------------------------------
+
+-- (section of the bilans)
+
+-- ---------------------------------------------------------------------------
+-- Deadlines from the event each convention names (issue 15 item 4)
+-- ---------------------------------------------------------------------------
+
+-- (section of the deadlines)
+
+-- ---------------------------------------------------------------------------
+-- The exchanges the conventions require: SNE events, DALO refusals (issue 15
+-- item 6)
+-- ---------------------------------------------------------------------------
+
+-- (section of the exchanges)
