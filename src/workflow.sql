@@ -159,6 +159,10 @@ CREATE TABLE flux.candidature (
 	refus_illegitime boolean NOT NULL DEFAULT false,
 	refus_valide_le	date,
 	date_bail		date,
+	-- Publier art. 6.3: the bailleur sends the DDETS the documents a DALO
+	-- household produced in support of its refusal (flux.refus_dalo)
+	justificatif_refus text CONSTRAINT candidature_justificatif_refus
+					CHECK (justificatif_refus IS NULL OR (reponse_menage IS NOT DISTINCT FROM 'refusee' AND justificatif_refus <> '')),
 	UNIQUE (orientation_id, rang),
 	UNIQUE (orientation_id, nud),
 	CONSTRAINT candidature_priorite_motivee CHECK (NOT (dalo OR prioritaire) OR critere_priorite IS NOT NULL),
@@ -238,6 +242,9 @@ COMMENT ON COLUMN flux.candidature.refus_illegitime IS 'A suitable offer refused
 COMMENT ON COLUMN flux.candidature.refus_valide_le IS 'Date the réservataire validated the refusal as illegitimate (it then counts as an attribution)';
 
 COMMENT ON COLUMN flux.candidature.date_bail IS 'Date the lease was signed';
+
+COMMENT ON COLUMN flux.candidature.justificatif_refus IS
+	'The documents the household produced in support of its refusal (what they are, or where they are filed), sent to the DDETS for a DALO household (Publier art. 6.3); only on a refusal: silence has none';
 
 -- every change of state, append-only
 CREATE TABLE flux.orientation_historique (
