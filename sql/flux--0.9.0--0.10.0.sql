@@ -3613,6 +3613,256 @@ COMMENT ON FUNCTION flux.zone_de(text) IS
 
 -- (section of the deadlines)
 
+-- The notice that the réservataire cannot designate runs from the
+-- transmission of the offer (the orientation), not from its acceptance (Ornex
+-- art. 6).  Deadlines stamped before 0.10.0 keep their date.
+CREATE OR REPLACE FUNCTION flux.orientation_avant_modification() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	c flux.convention;
+	base date;
+BEGIN
+	IF NEW.vacance_id <> OLD.vacance_id OR NEW.convention_id IS DISTINCT FROM OLD.convention_id
+	   OR NEW.hors_flux IS DISTINCT FROM OLD.hors_flux OR NEW.date_orientation <> OLD.date_orientation
+	   OR NEW.zone IS DISTINCT FROM OLD.zone THEN
+		RAISE EXCEPTION 'orientation % cannot change its vacancy, destination or date', OLD.id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Cancel it (etat = ''annulee'') and create a new orientation.';
+	END IF;
+	IF NEW.echeance_reponse IS DISTINCT FROM OLD.echeance_reponse
+	   OR NEW.echeance_designation IS DISTINCT FROM OLD.echeance_designation
+	   OR NEW.echeance_impossibilite IS DISTINCT FROM OLD.echeance_impossibilite THEN
+		RAISE EXCEPTION 'orientation %: deadlines are stamped by flux from the convention', OLD.id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'To give the réservataire more time to designate, record an extension: prolongation_jo and motif_prolongation.';
+	END IF;
+	IF NEW.convention_id IS NOT NULL THEN
+		SELECT * INTO c FROM flux.convention WHERE id = NEW.convention_id;
+	END IF;
+
+	IF NEW.etat <> OLD.etat THEN
+		IF NOT NEW.etat = ANY (flux.etats_suivants(OLD.etat)) THEN
+			RAISE EXCEPTION 'orientation % cannot go from % to %', OLD.id, OLD.etat, NEW.etat
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = CASE WHEN cardinality(flux.etats_suivants(OLD.etat)) = 0
+								  THEN format('%s is final: create a new orientation of the vacancy.', OLD.etat)
+								  ELSE format('From %s it may go to: %s.', OLD.etat, array_to_string(flux.etats_suivants(OLD.etat), ', ')) END;
+		END IF;
+
+		IF OLD.etat = 'proposee' AND NEW.etat IN ('acceptee', 'refusee') THEN
+			NEW.date_reponse := coalesce(NEW.date_reponse, CURRENT_DATE);
+			IF NEW.date_reponse > OLD.echeance_reponse THEN
+				RAISE EXCEPTION 'orientation %: the answer of % comes after its deadline %', OLD.id, NEW.date_reponse, OLD.echeance_reponse
+					USING ERRCODE = 'object_not_in_prerequisite_state',
+						  DETAIL = CASE WHEN c.silence_vaut_acceptation
+										THEN 'Under the convention, silence until the deadline was acceptance.'
+										ELSE 'Under the convention, the orientation expired at the deadline.' END,
+						  HINT = 'Run flux.appliquer_echeances() to apply it, then go on from there.';
+			END IF;
+		END IF;
+
+		-- the notice that it cannot designate: from the transmission of the
+		-- offer (the orientation), not from the acceptance (Ornex art. 6)
+		IF NEW.etat = 'acceptee' AND NEW.convention_id IS NOT NULL AND c.mode = 'directe' THEN
+			NEW.echeance_impossibilite := flux.ajouter_jours_ouvres(NEW.date_orientation, c.delai_impossibilite_jo, NEW.zone);
+		END IF;
+		IF NEW.etat = 'candidats_designes' AND NOT EXISTS (
+			SELECT 1 FROM flux.candidature k WHERE k.orientation_id = NEW.id) THEN
+			RAISE EXCEPTION 'orientation % has no candidate yet', OLD.id
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'Insert the candidates into flux.candidature: the orientation follows.';
+		END IF;
+		IF NEW.etat = 'attribuee' AND NOT EXISTS (
+			SELECT 1 FROM flux.candidature k WHERE k.orientation_id = NEW.id
+			   AND k.decision_caleol IN ('attribution', 'attribution_sous_condition')) THEN
+			RAISE EXCEPTION 'orientation % has no candidate the CALEOL attributed the unit to', OLD.id
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'Record the CALEOL decision on the candidate (decision_caleol, date_caleol): the orientation follows.';
+		END IF;
+		IF NEW.etat = 'bail_signe' AND (NEW.date_bail IS NULL OR NOT EXISTS (
+			SELECT 1 FROM flux.candidature k WHERE k.orientation_id = NEW.id AND k.date_bail = NEW.date_bail)) THEN
+			RAISE EXCEPTION 'orientation % has no candidate''s lease signed on %', OLD.id, coalesce(NEW.date_bail::text, 'any date')
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'Record date_bail on the candidate who signed: the orientation follows.';
+		END IF;
+	END IF;
+
+	-- the designation deadline: from the answer, capped a number of calendar
+	-- months after the orientation, plus the bailleur's extension
+	IF NEW.convention_id IS NOT NULL AND c.mode = 'directe' AND NEW.date_reponse IS NOT NULL
+	   AND NEW.etat IN ('acceptee', 'candidats_designes')
+	   AND (NEW.etat IS DISTINCT FROM OLD.etat OR NEW.prolongation_jo <> OLD.prolongation_jo
+			OR NEW.echeance_designation IS NULL) THEN
+		base := least(flux.ajouter_jours_ouvres(NEW.date_reponse, c.delai_designation_jo, NEW.zone),
+					  flux.reporter((NEW.date_orientation + make_interval(months => c.delai_designation_max_mois))::date,
+									NEW.zone, c.report_jour_ouvre));
+		NEW.echeance_designation := flux.ajouter_jours_ouvres(base, NEW.prolongation_jo, NEW.zone);
+	ELSIF NEW.prolongation_jo <> OLD.prolongation_jo THEN
+		RAISE EXCEPTION 'orientation % (%) has no designation deadline to extend', OLD.id, NEW.etat
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'An extension applies to an accepted orientation under direct management, before the CALEOL.';
+	END IF;
+	NEW.modifie_le := now();
+	RETURN NEW;
+END
+$$;
+
+COMMENT ON COLUMN flux.orientation.echeance_impossibilite IS 'Last day for the réservataire to say it cannot designate (stamped on acceptance: delai_impossibilite_jo jours ouvrés after the orientation, the transmission of the offer)';
+
+-- the sweep records the deadlines at whose term nothing follows, once each
+CREATE UNIQUE INDEX orientation_historique_echeance_constatee ON flux.orientation_historique (orientation_id, vers)
+	WHERE vers IN ('echeance_impossibilite', 'echeance_designation');
+
+CREATE OR REPLACE FUNCTION flux.balayer_echeances(a_la_date timestamptz DEFAULT now())
+	RETURNS TABLE (orientation_id bigint, candidature_id bigint, de text, vers text, echeance date)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+	jour date := a_la_date::date;
+BEGIN
+	IF a_la_date IS NULL OR NOT isfinite(a_la_date) THEN
+		RAISE EXCEPTION 'the sweep needs a finite date, not %', coalesce(a_la_date::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Call flux.appliquer_echeances() for now, or pass a timestamp.';
+	END IF;
+
+	RETURN QUERY
+	WITH cibles AS (
+		SELECT o.id FROM flux.orientation o
+		 WHERE o.etat OPERATOR(pg_catalog.=) 'proposee' AND o.echeance_reponse < jour
+		   FOR UPDATE SKIP LOCKED
+	)
+	UPDATE flux.orientation o
+	   SET etat = CASE WHEN c.silence_vaut_acceptation THEN 'acceptee' ELSE 'expiree' END::flux.etat_orientation,
+		   date_reponse = o.echeance_reponse,
+		   motif = format('no answer by %s: %s', o.echeance_reponse,
+						  CASE WHEN c.silence_vaut_acceptation THEN 'silence is acceptance' ELSE 'expired' END)
+	  FROM cibles, flux.convention c
+	 WHERE o.id = cibles.id AND c.id = o.convention_id
+	   AND o.etat OPERATOR(pg_catalog.=) 'proposee' AND o.echeance_reponse < jour
+	RETURNING o.id, NULL::bigint, 'proposee'::text, o.etat::text, o.echeance_reponse AS echeance;
+
+	RETURN QUERY
+	WITH cibles AS (
+		SELECT o.id FROM flux.orientation o
+		 WHERE o.etat OPERATOR(pg_catalog.=) 'acceptee' AND o.echeance_designation < jour
+		   AND NOT EXISTS (SELECT 1 FROM flux.candidature k WHERE k.orientation_id = o.id)
+		   FOR UPDATE SKIP LOCKED
+	)
+	UPDATE flux.orientation o
+	   SET etat = 'restituee',
+		   motif = format('no candidate by %s: back to the bailleur (re-orient, designate or extend)', o.echeance_designation)
+	  FROM cibles
+	 WHERE o.id = cibles.id AND o.etat OPERATOR(pg_catalog.=) 'acceptee' AND o.echeance_designation < jour
+	   AND NOT EXISTS (SELECT 1 FROM flux.candidature k WHERE k.orientation_id = o.id)
+	RETURNING o.id, NULL::bigint, 'acceptee'::text, o.etat::text, o.echeance_designation AS echeance;
+
+	RETURN QUERY
+	WITH cibles AS (
+		SELECT k.id FROM flux.candidature k JOIN flux.orientation o ON o.id = k.orientation_id
+		 WHERE k.date_proposition IS NOT NULL AND k.reponse_menage IS NULL
+		   AND k.echeance_reponse_menage < jour AND o.etat OPERATOR(pg_catalog.=) 'attribuee'
+		   FOR UPDATE OF k SKIP LOCKED
+	)
+	UPDATE flux.candidature k
+	   SET reponse_menage = 'sans_reponse', date_reponse_menage = k.echeance_reponse_menage,
+		   motif_refus = format('no answer by %s: silence is refusal', k.echeance_reponse_menage)
+	  FROM cibles, flux.orientation o
+	 WHERE k.id = cibles.id AND k.reponse_menage IS NULL AND k.echeance_reponse_menage < jour
+	   AND o.id = k.orientation_id AND o.etat OPERATOR(pg_catalog.=) 'attribuee'
+	RETURNING k.orientation_id, k.id, 'proposition'::text, 'reponse_sans_reponse'::text, k.echeance_reponse_menage AS echeance;
+
+	-- the deadlines at whose term the conventions name no change of state:
+	-- the sweep records that each passed, once (the unique index
+	-- orientation_historique_echeance_constatee), and changes nothing.
+	-- The notice that the réservataire cannot designate (Ornex art. 6): the
+	-- convention says what the bailleur may do once told, nothing of a
+	-- silence; the designation deadline still runs.
+	RETURN QUERY
+	WITH cibles AS (
+		SELECT o.id, o.echeance_impossibilite, o.echeance_designation FROM flux.orientation o
+		 WHERE o.etat OPERATOR(pg_catalog.=) 'acceptee' AND o.echeance_impossibilite < jour
+		   AND NOT EXISTS (SELECT 1 FROM flux.orientation_historique h
+							WHERE h.orientation_id = o.id AND h.vers OPERATOR(pg_catalog.=) 'echeance_impossibilite')
+		   FOR UPDATE OF o SKIP LOCKED
+	), notes AS (
+		INSERT INTO flux.orientation_historique (orientation_id, de, vers, origine, motif)
+		SELECT cibles.id, 'acceptee', 'echeance_impossibilite', flux.origine_courante(),
+			   format('no notice by %s that it cannot designate: nothing follows (the convention names no consequence); candidates are due by %s',
+					  cibles.echeance_impossibilite, cibles.echeance_designation)
+		  FROM cibles
+		ON CONFLICT (orientation_id, vers) WHERE vers IN ('echeance_impossibilite', 'echeance_designation') DO NOTHING
+		RETURNING flux.orientation_historique.orientation_id
+	)
+	SELECT notes.orientation_id, NULL::bigint, 'acceptee'::text, 'echeance_impossibilite'::text, cibles.echeance_impossibilite
+	  FROM notes JOIN cibles ON cibles.id = notes.orientation_id;
+
+	-- The designation deadline passed with fewer candidates than the
+	-- convention asks for (Ornex art. 6 table, Publier art. 5.3): the
+	-- bailleur may complete the list (a candidate designe_par bailleur,
+	-- which the deadline does not bind); the réservataire can no longer
+	-- designate (candidature_avant_insertion).  Nothing else follows.
+	RETURN QUERY
+	WITH cibles AS (
+		SELECT o.id, o.echeance_designation, n.candidats,
+			   CASE WHEN n.dalo THEN c.candidats_max_dalo ELSE c.candidats_max END AS attendus
+		  FROM flux.orientation o
+		  JOIN flux.convention c ON c.id = o.convention_id
+		  CROSS JOIN LATERAL (SELECT count(*) AS candidats, bool_or(k.dalo) AS dalo
+								FROM flux.candidature k WHERE k.orientation_id = o.id) n
+		 WHERE o.etat OPERATOR(pg_catalog.=) 'candidats_designes' AND o.echeance_designation < jour
+		   AND n.candidats < CASE WHEN n.dalo THEN c.candidats_max_dalo ELSE c.candidats_max END
+		   AND NOT EXISTS (SELECT 1 FROM flux.orientation_historique h
+							WHERE h.orientation_id = o.id AND h.vers OPERATOR(pg_catalog.=) 'echeance_designation')
+		   FOR UPDATE OF o SKIP LOCKED
+	), notes AS (
+		INSERT INTO flux.orientation_historique (orientation_id, de, vers, origine, motif)
+		SELECT cibles.id, 'candidats_designes', 'echeance_designation', flux.origine_courante(),
+			   format('%s of %s candidates by %s: the bailleur may complete the list; nothing else follows',
+					  cibles.candidats, cibles.attendus, cibles.echeance_designation)
+		  FROM cibles
+		ON CONFLICT (orientation_id, vers) WHERE vers IN ('echeance_impossibilite', 'echeance_designation') DO NOTHING
+		RETURNING flux.orientation_historique.orientation_id
+	)
+	SELECT notes.orientation_id, NULL::bigint, 'candidats_designes'::text, 'echeance_designation'::text, cibles.echeance_designation
+	  FROM notes JOIN cibles ON cibles.id = notes.orientation_id;
+END
+$$;
+
+COMMENT ON FUNCTION flux.appliquer_echeances(timestamptz) IS
+	'Applies every deadline passed by a_la_date (tacit acceptance or expiry, return to the bailleur, a household''s silence; records once the deadlines at whose term nothing follows: the notice of impossibility, a designation short of candidates), skipping rows locked by users; idempotent; returns the transitions applied and the deadlines recorded, in the history with origine echeance';
+
+CREATE OR REPLACE VIEW flux.echeances WITH (security_invoker = true) AS
+SELECT e.orientation_id, e.candidature_id, v.logement_id, o.convention_id, c.bailleur_id, c.reservataire_id,
+	   e.echeance_de, e.echeance, e.a_la_charge_de,
+	   flux.jours_ouvres_entre(CURRENT_DATE, e.echeance, o.zone) AS jours_ouvres_restants,
+	   e.echeance < CURRENT_DATE AS en_retard, e.au_terme
+  FROM (
+	SELECT o.id AS orientation_id, NULL::bigint AS candidature_id, 'reponse_reservataire'::text AS echeance_de,
+		   o.echeance_reponse AS echeance, 'reservataire'::text AS a_la_charge_de,
+		   'silence is acceptance, or expiry (convention)'::text AS au_terme
+	  FROM flux.orientation o WHERE o.etat = 'proposee'
+	UNION ALL
+	SELECT o.id, NULL, 'designation', o.echeance_designation, 'reservataire',
+		   'without a candidate, back to the bailleur; with fewer than asked, the bailleur may complete'
+	  FROM flux.orientation o WHERE o.etat IN ('acceptee', 'candidats_designes') AND o.echeance_designation IS NOT NULL
+	UNION ALL
+	SELECT o.id, NULL, 'impossibilite', o.echeance_impossibilite, 'reservataire',
+		   'last day to say it cannot designate (from the orientation); nothing follows'
+	  FROM flux.orientation o WHERE o.etat = 'acceptee' AND o.echeance_impossibilite IS NOT NULL
+	UNION ALL
+	SELECT k.orientation_id, k.id, 'reponse_menage', k.echeance_reponse_menage, 'menage',
+		   'silence is refusal'
+	  FROM flux.candidature k WHERE k.date_proposition IS NOT NULL AND k.reponse_menage IS NULL
+  ) e
+  JOIN flux.orientation o ON o.id = e.orientation_id
+  JOIN flux.vacance v ON v.id = o.vacance_id
+  LEFT JOIN flux.convention c ON c.id = o.convention_id;
+
 -- ---------------------------------------------------------------------------
 -- The exchanges the conventions require: SNE events, DALO refusals (issue 15
 -- item 6)

@@ -109,7 +109,7 @@ COMMENT ON COLUMN flux.orientation.date_reponse IS 'Date accepted or refused (th
 
 COMMENT ON COLUMN flux.orientation.echeance_designation IS 'Last day to designate candidates (stamped: delai_designation_jo jours ouvrés after acceptance, at most delai_designation_max_mois after the orientation, plus any extension)';
 
-COMMENT ON COLUMN flux.orientation.echeance_impossibilite IS 'Last day for the réservataire to say it cannot designate (stamped: delai_impossibilite_jo jours ouvrés after acceptance)';
+COMMENT ON COLUMN flux.orientation.echeance_impossibilite IS 'Last day for the réservataire to say it cannot designate (stamped on acceptance: delai_impossibilite_jo jours ouvrés after the orientation, the transmission of the offer)';
 
 COMMENT ON COLUMN flux.orientation.prolongation_jo IS 'Extension of the designation deadline the bailleur granted, in jours ouvrés';
 
@@ -265,6 +265,12 @@ CREATE TABLE flux.orientation_historique (
 );
 
 CREATE INDEX ON flux.orientation_historique (orientation_id, id);
+
+-- the sweep records once per orientation that a deadline passed with nothing
+-- to apply (flux.balayer_echeances, ON CONFLICT DO NOTHING: two sweeps at
+-- once record it once)
+CREATE UNIQUE INDEX orientation_historique_echeance_constatee ON flux.orientation_historique (orientation_id, vers)
+	WHERE vers IN ('echeance_impossibilite', 'echeance_designation');
 
 COMMENT ON TABLE flux.orientation_historique IS
 	'Every change of state of an orientation and of its candidates: who, when, from, to, why; append-only';
@@ -518,8 +524,10 @@ BEGIN
 			END IF;
 		END IF;
 
+		-- the notice that it cannot designate: from the transmission of the
+		-- offer (the orientation), not from the acceptance (Ornex art. 6)
 		IF NEW.etat = 'acceptee' AND NEW.convention_id IS NOT NULL AND c.mode = 'directe' THEN
-			NEW.echeance_impossibilite := flux.ajouter_jours_ouvres(NEW.date_reponse, c.delai_impossibilite_jo, NEW.zone);
+			NEW.echeance_impossibilite := flux.ajouter_jours_ouvres(NEW.date_orientation, c.delai_impossibilite_jo, NEW.zone);
 		END IF;
 		IF NEW.etat = 'candidats_designes' AND NOT EXISTS (
 			SELECT 1 FROM flux.candidature k WHERE k.orientation_id = NEW.id) THEN
@@ -967,6 +975,14 @@ CREATE TRIGGER candidature_apres
  *     passed without any candidate     -> restituee (back to the bailleur)
  *   proposal unanswered by the
  *     household's deadline             -> sans_reponse (a refusal)
+ *   acceptee, deadline to say it
+ *     cannot designate passed          -> nothing follows: recorded once in
+ *                                         the history (vers
+ *                                         echeance_impossibilite)
+ *   candidats_designes, designation
+ *     deadline passed with fewer
+ *     candidates than the convention's -> the bailleur may complete: recorded
+ *                                         once (vers echeance_designation)
  *
  * Idempotent: a second run finds nothing.  Concurrent work is safe: each
  * row is locked (SKIP LOCKED: a row a user is changing is left to the next
@@ -980,7 +996,7 @@ CREATE FUNCTION flux.appliquer_echeances(a_la_date timestamptz DEFAULT now())
 	LANGUAGE C VOLATILE;
 
 COMMENT ON FUNCTION flux.appliquer_echeances(timestamptz) IS
-	'Applies every deadline passed by a_la_date (tacit acceptance or expiry, return to the bailleur, a household''s silence), skipping rows locked by users; idempotent; returns the transitions applied, recorded in the history with origine echeance';
+	'Applies every deadline passed by a_la_date (tacit acceptance or expiry, return to the bailleur, a household''s silence; records once the deadlines at whose term nothing follows: the notice of impossibility, a designation short of candidates), skipping rows locked by users; idempotent; returns the transitions applied and the deadlines recorded, in the history with origine echeance';
 
 -- every deadline still running, late or due, for the people who act on it
 CREATE VIEW flux.echeances WITH (security_invoker = true) AS
@@ -995,11 +1011,11 @@ SELECT e.orientation_id, e.candidature_id, v.logement_id, o.convention_id, c.bai
 	  FROM flux.orientation o WHERE o.etat = 'proposee'
 	UNION ALL
 	SELECT o.id, NULL, 'designation', o.echeance_designation, 'reservataire',
-		   'without a candidate, back to the bailleur'
+		   'without a candidate, back to the bailleur; with fewer than asked, the bailleur may complete'
 	  FROM flux.orientation o WHERE o.etat IN ('acceptee', 'candidats_designes') AND o.echeance_designation IS NOT NULL
 	UNION ALL
 	SELECT o.id, NULL, 'impossibilite', o.echeance_impossibilite, 'reservataire',
-		   'last day to say it cannot designate'
+		   'last day to say it cannot designate (from the orientation); nothing follows'
 	  FROM flux.orientation o WHERE o.etat = 'acceptee' AND o.echeance_impossibilite IS NOT NULL
 	UNION ALL
 	SELECT k.orientation_id, k.id, 'reponse_menage', k.echeance_reponse_menage, 'menage',
@@ -1332,6 +1348,7 @@ CREATE FUNCTION flux.balayer_echeances(a_la_date timestamptz DEFAULT now())
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, flux, pg_temp
 AS $$
+#variable_conflict use_column
 DECLARE
 	jour date := a_la_date::date;
 BEGIN
@@ -1386,6 +1403,61 @@ BEGIN
 	 WHERE k.id = cibles.id AND k.reponse_menage IS NULL AND k.echeance_reponse_menage < jour
 	   AND o.id = k.orientation_id AND o.etat OPERATOR(pg_catalog.=) 'attribuee'
 	RETURNING k.orientation_id, k.id, 'proposition'::text, 'reponse_sans_reponse'::text, k.echeance_reponse_menage AS echeance;
+
+	-- the deadlines at whose term the conventions name no change of state:
+	-- the sweep records that each passed, once (the unique index
+	-- orientation_historique_echeance_constatee), and changes nothing.
+	-- The notice that the réservataire cannot designate (Ornex art. 6): the
+	-- convention says what the bailleur may do once told, nothing of a
+	-- silence; the designation deadline still runs.
+	RETURN QUERY
+	WITH cibles AS (
+		SELECT o.id, o.echeance_impossibilite, o.echeance_designation FROM flux.orientation o
+		 WHERE o.etat OPERATOR(pg_catalog.=) 'acceptee' AND o.echeance_impossibilite < jour
+		   AND NOT EXISTS (SELECT 1 FROM flux.orientation_historique h
+							WHERE h.orientation_id = o.id AND h.vers OPERATOR(pg_catalog.=) 'echeance_impossibilite')
+		   FOR UPDATE OF o SKIP LOCKED
+	), notes AS (
+		INSERT INTO flux.orientation_historique (orientation_id, de, vers, origine, motif)
+		SELECT cibles.id, 'acceptee', 'echeance_impossibilite', flux.origine_courante(),
+			   format('no notice by %s that it cannot designate: nothing follows (the convention names no consequence); candidates are due by %s',
+					  cibles.echeance_impossibilite, cibles.echeance_designation)
+		  FROM cibles
+		ON CONFLICT (orientation_id, vers) WHERE vers IN ('echeance_impossibilite', 'echeance_designation') DO NOTHING
+		RETURNING flux.orientation_historique.orientation_id
+	)
+	SELECT notes.orientation_id, NULL::bigint, 'acceptee'::text, 'echeance_impossibilite'::text, cibles.echeance_impossibilite
+	  FROM notes JOIN cibles ON cibles.id = notes.orientation_id;
+
+	-- The designation deadline passed with fewer candidates than the
+	-- convention asks for (Ornex art. 6 table, Publier art. 5.3): the
+	-- bailleur may complete the list (a candidate designe_par bailleur,
+	-- which the deadline does not bind); the réservataire can no longer
+	-- designate (candidature_avant_insertion).  Nothing else follows.
+	RETURN QUERY
+	WITH cibles AS (
+		SELECT o.id, o.echeance_designation, n.candidats,
+			   CASE WHEN n.dalo THEN c.candidats_max_dalo ELSE c.candidats_max END AS attendus
+		  FROM flux.orientation o
+		  JOIN flux.convention c ON c.id = o.convention_id
+		  CROSS JOIN LATERAL (SELECT count(*) AS candidats, bool_or(k.dalo) AS dalo
+								FROM flux.candidature k WHERE k.orientation_id = o.id) n
+		 WHERE o.etat OPERATOR(pg_catalog.=) 'candidats_designes' AND o.echeance_designation < jour
+		   AND n.candidats < CASE WHEN n.dalo THEN c.candidats_max_dalo ELSE c.candidats_max END
+		   AND NOT EXISTS (SELECT 1 FROM flux.orientation_historique h
+							WHERE h.orientation_id = o.id AND h.vers OPERATOR(pg_catalog.=) 'echeance_designation')
+		   FOR UPDATE OF o SKIP LOCKED
+	), notes AS (
+		INSERT INTO flux.orientation_historique (orientation_id, de, vers, origine, motif)
+		SELECT cibles.id, 'candidats_designes', 'echeance_designation', flux.origine_courante(),
+			   format('%s of %s candidates by %s: the bailleur may complete the list; nothing else follows',
+					  cibles.candidats, cibles.attendus, cibles.echeance_designation)
+		  FROM cibles
+		ON CONFLICT (orientation_id, vers) WHERE vers IN ('echeance_impossibilite', 'echeance_designation') DO NOTHING
+		RETURNING flux.orientation_historique.orientation_id
+	)
+	SELECT notes.orientation_id, NULL::bigint, 'candidats_designes'::text, 'echeance_designation'::text, cibles.echeance_designation
+	  FROM notes JOIN cibles ON cibles.id = notes.orientation_id;
 END
 $$;
 

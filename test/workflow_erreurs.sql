@@ -212,7 +212,7 @@ SELECT results_eq($$SELECT etat::text, zone, echeance_reponse, date_reponse FROM
 SELECT lives_ok($$UPDATE orientation SET etat = 'acceptee', date_reponse = '2025-06-02' WHERE id = 9701$$,
 	'Publier: accepted on the deadline');
 SELECT results_eq($$SELECT etat::text, echeance_designation, echeance_impossibilite FROM orientation WHERE id = 9701$$,
-	$$VALUES ('acceptee', '2025-06-24'::date, '2025-06-10'::date)$$, 'Publier: 15 jours ouvrés to designate (24 June), 5 to say it cannot (10 June)');
+	$$VALUES ('acceptee', '2025-06-24'::date, '2025-06-05'::date)$$, 'Publier: 15 jours ouvrés to designate (24 June); 5 from the orientation to say it cannot (5 June)');
 -- Alsace-Moselle: from Thursday 17 April, Good Friday and Easter Monday
 INSERT INTO orientation (id, vacance_id, convention_id, date_orientation) VALUES
 	(9702, 9746, 975, '2025-04-17'), (9703, 9702, 971, '2025-04-17');
@@ -223,8 +223,8 @@ SELECT results_eq($$SELECT id, zone, echeance_reponse FROM orientation WHERE id 
 INSERT INTO orientation (id, vacance_id, convention_id, date_orientation) VALUES (9704, 9741, 973, '2025-03-03');
 UPDATE orientation SET etat = 'acceptee', date_reponse = '2025-03-04' WHERE id = 9704;
 SELECT results_eq($$SELECT echeance_reponse, echeance_designation, echeance_impossibilite FROM orientation WHERE id = 9704$$,
-	$$VALUES ('2025-03-05'::date, '2025-04-03'::date, '2025-03-11'::date)$$,
-	'Ornex: 60 jours ouvrés capped one month after 3 March (3 April); 5 jours ouvrés to say it cannot (11 March)');
+	$$VALUES ('2025-03-05'::date, '2025-04-03'::date, '2025-03-10'::date)$$,
+	'Ornex: 60 jours ouvrés capped one month after 3 March (3 April); 5 jours ouvrés after the orientation to say it cannot (10 March)');
 -- delegated management: accepted at once, no answer to wait for
 INSERT INTO orientation (id, vacance_id, convention_id, date_orientation) VALUES (9705, 9705, 974, '2025-03-03');
 SELECT results_eq($$SELECT etat::text, date_reponse, echeance_reponse, echeance_designation, echeance_impossibilite FROM orientation WHERE id = 9705$$,
@@ -542,8 +542,11 @@ SELECT results_eq($$SELECT id, etat::text, date_reponse, motif FROM orientation 
 	'appliquer_echeances: the CAF''s orientation expired, the State''s went back to the bailleur');
 SELECT is((SELECT reponse_menage FROM candidature WHERE id = 9720), NULL, 'appliquer_echeances: the household still has its last day');
 SELECT results_eq($$SELECT * FROM appliquer_echeances('2025-10-01 12:00') WHERE orientation_id BETWEEN 9701 AND 9799$$,
-	$$VALUES (9720::bigint, 9720::bigint, 'proposition', 'reponse_sans_reponse', '2025-09-22'::date)$$,
-	'appliquer_echeances: the household''s silence is a refusal');
+	$$VALUES (9720::bigint, 9720::bigint, 'proposition', 'reponse_sans_reponse', '2025-09-22'::date),
+			 -- back to candidats_designes with 1 candidate of 3, past its designation
+			 -- deadline: the sweep records that the bailleur may complete the list
+			 (9720, NULL, 'candidats_designes', 'echeance_designation', '2025-09-23')$$,
+	'appliquer_echeances: the household''s silence is a refusal; the designation deadline passed short of candidates is recorded');
 SELECT is((SELECT count(*) FROM appliquer_echeances('2025-10-01 12:00')), 0::bigint, 'appliquer_echeances: idempotent');
 SELECT results_eq($$SELECT reponse_menage::text, date_reponse_menage, offre_adaptee FROM candidature WHERE id = 9720$$,
 	$$VALUES ('sans_reponse', '2025-09-22'::date, true)$$, 'appliquer_echeances: no answer by the deadline, a suitable offer');
@@ -555,7 +558,8 @@ SELECT results_eq($$SELECT candidature_id, de, vers, origine FROM orientation_hi
 			 (9720, NULL, 'candidat_designe', 'utilisateur'), (NULL, 'acceptee', 'candidats_designes', 'utilisateur'),
 			 (9720, 'candidat_designe', 'caleol_attribution', 'utilisateur'), (NULL, 'candidats_designes', 'attribuee', 'utilisateur'),
 			 (9720, NULL, 'proposition', 'utilisateur'),
-			 (9720, 'proposition', 'reponse_sans_reponse', 'echeance'), (NULL, 'attribuee', 'candidats_designes', 'echeance')$$,
+			 (9720, 'proposition', 'reponse_sans_reponse', 'echeance'), (NULL, 'attribuee', 'candidats_designes', 'echeance'),
+			 (NULL, 'candidats_designes', 'echeance_designation', 'echeance')$$,
 	'historique: origine echeance for the sweep''s changes, utilisateur for the others');
 SELECT is((SELECT count(*) FROM orientation_historique h JOIN balayage b ON b.orientation_id = h.orientation_id
 											 AND b.de = h.de AND b.vers = h.vers AND h.origine = 'echeance'
