@@ -3736,7 +3736,7 @@ COMMENT ON COLUMN flux.bilan_reservataire.baux_designes_bailleur IS 'Units propo
 -- the DALO rate apart (a column added last)
 /*
  * The obligations (DOMAIN.md "Obligations the bilans must show"; FAQ §3.4;
- * Ornex art. 4), for each réservataire (over the attributions on the units
+ * Ornex art. 5), for each réservataire (over the attributions on the units
  * proposed to it, whoever designated the household) and over the whole
  * territory (reservataire_id NULL):
  *   prioritaires          each réservataire: >= 25 % of its attributions to
@@ -3747,7 +3747,7 @@ COMMENT ON COLUMN flux.bilan_reservataire.baux_designes_bailleur IS 'Units propo
  *                         in the priority statistics, against no contingent)
  *   q1_hors_qpv           >= 25 % of the attributions outside QPV followed
  *                         by a lease to households of the 1st quartile
- *                         (Ornex art. 4: each réservataire too)
+ *                         (Ornex art. 5: each réservataire too)
  *   q234_qpv              the CIA objective: >= 50 % (parametre_annuel.
  *                         objectif_cia_qpv) of the attributions in QPV to
  *                         households of quartiles 2 to 4

@@ -1,7 +1,7 @@
 --
 -- bilan_parts (issue 15 items 1-3): the shares over the units freed in the
 -- flux (Publier art. 7), the three obligations per réservataire (FAQ,
--- Ornex art. 4) and the préfet's counts at every stage (FAQ §4.3), on a
+-- Ornex art. 5) and the préfet's counts at every stage (FAQ §4.3), on a
 -- small hand-built year whose every figure is computed by hand below.
 --
 -- Bailleur 9500 in the Haute-Savoie, 2025.  Conventions: 9511 the State
