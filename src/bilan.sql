@@ -231,60 +231,61 @@ COMMENT ON COLUMN flux.bilan_detaille.baux IS 'Leases signed';
  * (baux_designes_bailleur).
  */
 CREATE VIEW flux.bilan_reservataire WITH (security_invoker = true) AS
-WITH u AS (
-	-- one row per vacancy and destination (a convention, or the bailleur's
-	-- own share: convention_id NULL) of year N
-	SELECT extract(year FROM o.date_orientation)::integer AS annee, l.bailleur_id, l.departement,
-		   l.depcom, o.vacance_id, o.convention_id,
-		   coalesce(cv.regime = 'flux', true) AS en_flux,
-		   bool_or(k.id IS NOT NULL AND x.compte) AS attribue,
-		   bool_or(k.refus_valide_le IS NOT NULL AND x.compte) AS refus_illegitime,
-		   bool_or(o.etat = 'bail_signe' AND x.compte) AS bail,
-		   bool_or(o.etat = 'bail_signe' AND NOT x.compte) AS bail_bailleur
-	  FROM flux.orientation o
-	  JOIN flux.vacance v ON v.id = o.vacance_id
-	  JOIN flux.logement l ON l.id = v.logement_id
-	  LEFT JOIN flux.convention cv ON cv.id = o.convention_id
-	  LEFT JOIN flux.candidature k ON k.id = o.attributaire_id
-	 CROSS JOIN LATERAL (SELECT k.designe_par = 'reservataire' OR cv.mode = 'deleguee'
-								OR o.bailleur_compte_pour_reservataire AS compte) x
-	 WHERE o.etat <> 'annulee' AND (o.convention_id IS NOT NULL OR o.hors_flux = 'non_reserve')
-	 GROUP BY 1, 2, 3, 4, 5, 6, 7
-), liberes AS (
-	-- the units freed in the flux, by commune (a vacancy is in one commune)
-	SELECT u.annee, u.bailleur_id, u.departement, u.depcom, count(DISTINCT u.vacance_id) AS liberes
-	  FROM u WHERE u.en_flux
-	 GROUP BY 1, 2, 3, 4
-), total AS (
-	SELECT t.annee, t.bailleur_id, t.departement, sum(t.liberes)::bigint AS liberes
-	  FROM liberes t GROUP BY 1, 2, 3
-), p AS (
-	SELECT u.annee, u.bailleur_id, u.departement, u.convention_id, count(*) AS proposes,
-		   count(*) FILTER (WHERE u.attribue) AS attribues, count(*) FILTER (WHERE u.refus_illegitime) AS refus_illegitimes,
-		   count(*) FILTER (WHERE u.bail) AS baux, count(*) FILTER (WHERE u.bail_bailleur) AS baux_bailleur
-	  FROM u WHERE u.convention_id IS NOT NULL
-	 GROUP BY 1, 2, 3, 4
-)
 SELECT p.annee, p.bailleur_id, b.nom AS bailleur, p.departement, p.convention_id, c.reservataire_id, r.nom AS reservataire,
 	   r.categorie::text AS categorie, c.taux::numeric AS taux_du,
-	   coalesce(t.liberes, 0) AS logements_liberes,
-	   p.proposes, round(100.0 * p.proposes / nullif(t.liberes, 0), 2) AS part_proposes,
-	   p.attribues, p.refus_illegitimes, round(100.0 * p.attribues / nullif(t.liberes, 0), 2) AS part_attribues,
-	   p.baux, round(100.0 * p.baux / nullif(t.liberes, 0), 2) AS part_baux,
+	   p.liberes AS logements_liberes,
+	   p.proposes, round(100.0 * p.proposes / nullif(p.liberes, 0), 2) AS part_proposes,
+	   p.attribues, p.refus_illegitimes, round(100.0 * p.attribues / nullif(p.liberes, 0), 2) AS part_attribues,
+	   p.baux, round(100.0 * p.baux / nullif(p.liberes, 0), 2) AS part_baux,
 	   round(c.taux::numeric / 100 * z.liberes, 2) AS proposes_dus,
 	   round(p.proposes - c.taux::numeric / 100 * z.liberes, 2) AS ecart_proposes,
 	   p.baux_bailleur AS baux_designes_bailleur
-  FROM p
+  FROM (
+	-- one pass: each destination's units, then the units freed in the flux
+	-- over them (a window; a subquery partitioned on the year, so that a
+	-- filter on annee reaches the scan)
+	SELECT g.*, (sum(g.premieres) OVER (PARTITION BY g.annee, g.bailleur_id, g.departement))::bigint AS liberes
+	  FROM (SELECT u.annee, u.bailleur_id, u.departement, u.convention_id, count(*) AS proposes,
+				   count(*) FILTER (WHERE u.attribue) AS attribues, count(*) FILTER (WHERE u.refus_illegitime) AS refus_illegitimes,
+				   count(*) FILTER (WHERE u.bail) AS baux, count(*) FILTER (WHERE u.bail_bailleur) AS baux_bailleur,
+				   count(*) FILTER (WHERE u.premiere) AS premieres
+			  FROM (SELECT d.*, d.en_flux AND row_number() OVER (PARTITION BY d.annee, d.vacance_id, d.en_flux
+																  ORDER BY d.convention_id NULLS FIRST) = 1 AS premiere
+					  FROM (
+						-- one row per vacancy and destination (a convention, or the
+						-- bailleur's own share: convention_id NULL) of year N
+						SELECT extract(year FROM o.date_orientation)::integer AS annee, l.bailleur_id, l.departement,
+							   o.vacance_id, o.convention_id, coalesce(cv.regime = 'flux', true) AS en_flux,
+							   bool_or(k.id IS NOT NULL AND x.compte) AS attribue,
+							   bool_or(k.refus_valide_le IS NOT NULL AND x.compte) AS refus_illegitime,
+							   bool_or(o.etat = 'bail_signe' AND x.compte) AS bail,
+							   bool_or(o.etat = 'bail_signe' AND NOT x.compte) AS bail_bailleur
+						  FROM flux.orientation o
+						  JOIN flux.vacance v ON v.id = o.vacance_id
+						  JOIN flux.logement l ON l.id = v.logement_id
+						  LEFT JOIN flux.convention cv ON cv.id = o.convention_id
+						  LEFT JOIN flux.candidature k ON k.id = o.attributaire_id
+						 CROSS JOIN LATERAL (SELECT k.designe_par = 'reservataire' OR cv.mode = 'deleguee'
+													OR o.bailleur_compte_pour_reservataire AS compte) x
+						 WHERE o.etat <> 'annulee' AND (o.convention_id IS NOT NULL OR o.hors_flux = 'non_reserve')
+						 GROUP BY 1, 2, 3, 4, 5, 6) d) u
+			 GROUP BY 1, 2, 3, 4) g) p
   JOIN flux.convention c ON c.id = p.convention_id
   JOIN flux.reservataire r ON r.id = c.reservataire_id
   JOIN flux.bailleur b ON b.id = p.bailleur_id
-  LEFT JOIN total t ON t.annee = p.annee AND t.bailleur_id = p.bailleur_id AND t.departement = p.departement
-  -- a convention restricted to communes is due its share of their units only
+  -- a convention restricted to communes is due its share of their units
+  -- freed only (counted apart: such conventions are few)
  CROSS JOIN LATERAL (
-	SELECT CASE WHEN c.communes IS NULL THEN coalesce(t.liberes, 0)
-				ELSE (SELECT coalesce(sum(x.liberes), 0) FROM liberes x
-					   WHERE x.annee = p.annee AND x.bailleur_id = p.bailleur_id AND x.departement = p.departement
-						 AND x.depcom = ANY (c.communes)) END AS liberes) z;
+	SELECT CASE WHEN c.communes IS NULL THEN p.liberes
+				ELSE (SELECT count(DISTINCT o.vacance_id)
+						FROM flux.orientation o
+						JOIN flux.vacance v ON v.id = o.vacance_id
+						JOIN flux.logement l ON l.id = v.logement_id
+						LEFT JOIN flux.convention cv ON cv.id = o.convention_id
+					   WHERE l.bailleur_id = p.bailleur_id AND l.departement = p.departement AND l.depcom = ANY (c.communes)
+						 AND o.date_orientation >= make_date(p.annee, 1, 1) AND o.date_orientation < make_date(p.annee + 1, 1, 1)
+						 AND o.etat <> 'annulee' AND (cv.regime = 'flux' OR o.hors_flux = 'non_reserve')) END AS liberes) z
+ WHERE p.convention_id IS NOT NULL;
 
 COMMENT ON VIEW flux.bilan_reservataire IS
 	'Per réservataire and year: units proposed to it, attributed to and leased by its candidates, and its share of each over the units freed in the flux in the year (logements_liberes: each unit once, however many times proposed; Publier art. 7), against its convention''s share';
@@ -467,7 +468,9 @@ SELECT g.annee, g.bailleur_id, b.nom AS bailleur, g.departement, g.convention_id
 			   count(*) FILTER (WHERE u.bail_bailleur) AS baux_designes_bailleur
 		  FROM (SELECT extract(year FROM o.date_orientation)::integer AS annee, l.bailleur_id, l.departement,
 					   o.convention_id, o.vacance_id,
-					   bool_or(k.n > 0) AS avec_candidats, sum(k.acceptes) AS acceptes,
+					   bool_or(d.id IS NOT NULL AND y.compte) AS avec_candidats,
+					   count(d.id) FILTER (WHERE y.compte AND d.decision_caleol IN ('attribution', 'attribution_sous_condition'))
+						   AS acceptes,
 					   bool_or(a.id IS NOT NULL AND x.compte) AS attribue,
 					   bool_or(o.etat = 'bail_signe' AND x.compte) AS bail,
 					   bool_or(o.etat = 'bail_signe' AND NOT x.compte) AS bail_bailleur
@@ -475,16 +478,15 @@ SELECT g.annee, g.bailleur_id, b.nom AS bailleur, g.departement, g.convention_id
 				  JOIN flux.vacance v ON v.id = o.vacance_id
 				  JOIN flux.logement l ON l.id = v.logement_id
 				  JOIN flux.convention cv ON cv.id = o.convention_id
+				  -- the household attributed
 				  LEFT JOIN flux.candidature a ON a.id = o.attributaire_id
+				  -- every candidate of the orientation (a join, not a per-row
+				  -- subquery: it runs in the parallel workers)
+				  LEFT JOIN flux.candidature d ON d.orientation_id = o.id
 				 CROSS JOIN LATERAL (SELECT a.designe_par = 'reservataire' OR cv.mode = 'deleguee'
 											OR o.bailleur_compte_pour_reservataire AS compte) x
-				 -- its candidates on this orientation, and how many the CALEOL accepted
-				 CROSS JOIN LATERAL (
-					SELECT count(*) AS n,
-						   count(*) FILTER (WHERE d.decision_caleol IN ('attribution', 'attribution_sous_condition')) AS acceptes
-					  FROM flux.candidature d
-					 WHERE d.orientation_id = o.id
-					   AND (d.designe_par = 'reservataire' OR cv.mode = 'deleguee' OR o.bailleur_compte_pour_reservataire)) k
+				 CROSS JOIN LATERAL (SELECT d.designe_par = 'reservataire' OR cv.mode = 'deleguee'
+											OR o.bailleur_compte_pour_reservataire AS compte) y
 				 WHERE o.etat <> 'annulee'
 				 GROUP BY 1, 2, 3, 4, 5) u
 		 GROUP BY 1, 2, 3, 4) g
