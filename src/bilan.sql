@@ -245,17 +245,19 @@ SELECT p.annee, p.bailleur_id, b.nom AS bailleur, p.departement, p.convention_id
 	-- over them (a window; a subquery partitioned on the year, so that a
 	-- filter on annee reaches the scan)
 	SELECT g.*, (sum(g.premieres) OVER (PARTITION BY g.annee, g.bailleur_id, g.departement))::bigint AS liberes
-	  FROM (SELECT u.annee, u.bailleur_id, u.departement, u.convention_id, count(*) AS proposes,
+	  FROM (SELECT u.annee, u.bailleur_id, u.departement, u.convention_id, count(*) FILTER (WHERE u.propose) AS proposes,
 				   count(*) FILTER (WHERE u.attribue) AS attribues, count(*) FILTER (WHERE u.refus_illegitime) AS refus_illegitimes,
 				   count(*) FILTER (WHERE u.bail) AS baux, count(*) FILTER (WHERE u.bail_bailleur) AS baux_bailleur,
 				   count(*) FILTER (WHERE u.premiere) AS premieres
-			  FROM (SELECT d.*, d.en_flux AND row_number() OVER (PARTITION BY d.annee, d.vacance_id, d.en_flux
-																  ORDER BY d.convention_id NULLS FIRST) = 1 AS premiere
+			  FROM (SELECT d.*, d.en_flux AND d.propose
+							AND row_number() OVER (PARTITION BY d.annee, d.vacance_id, d.en_flux AND d.propose
+												   ORDER BY d.convention_id NULLS FIRST) = 1 AS premiere
 					  FROM (
 						-- one row per vacancy and destination (a convention, or the
 						-- bailleur's own share: convention_id NULL) of year N
 						SELECT extract(year FROM o.date_orientation)::integer AS annee, l.bailleur_id, l.departement,
 							   o.vacance_id, o.convention_id, coalesce(cv.regime = 'flux', true) AS en_flux,
+							   bool_or(o.etat <> 'annulee') AS propose,
 							   bool_or(k.id IS NOT NULL AND x.compte) AS attribue,
 							   bool_or(k.refus_valide_le IS NOT NULL AND x.compte) AS refus_illegitime,
 							   bool_or(o.etat = 'bail_signe' AND x.compte) AS bail,
@@ -267,7 +269,7 @@ SELECT p.annee, p.bailleur_id, b.nom AS bailleur, p.departement, p.convention_id
 						  LEFT JOIN flux.candidature k ON k.id = o.attributaire_id
 						 CROSS JOIN LATERAL (SELECT k.designe_par = 'reservataire' OR cv.mode = 'deleguee'
 													OR o.bailleur_compte_pour_reservataire AS compte) x
-						 WHERE o.etat <> 'annulee' AND (o.convention_id IS NOT NULL OR o.hors_flux = 'non_reserve')
+						 WHERE o.convention_id IS NOT NULL OR o.hors_flux = 'non_reserve'
 						 GROUP BY 1, 2, 3, 4, 5, 6) d) u
 			 GROUP BY 1, 2, 3, 4) g) p
   JOIN flux.convention c ON c.id = p.convention_id
@@ -462,15 +464,15 @@ SELECT g.annee, g.bailleur_id, b.nom AS bailleur, g.departement, g.convention_id
 	   g.orientes - g.baux AS chute,
 	   round(100.0 * (g.orientes - g.baux) / nullif(g.orientes, 0), 2) AS taux_chute,
 	   g.baux_designes_bailleur
-  FROM (SELECT u.annee, u.bailleur_id, u.departement, u.convention_id, count(*) AS orientes,
+  FROM (SELECT u.annee, u.bailleur_id, u.departement, u.convention_id, count(*) FILTER (WHERE u.propose) AS orientes,
 			   count(*) FILTER (WHERE u.avec_candidats) AS avec_candidats, sum(u.acceptes)::bigint AS candidats_acceptes,
 			   count(*) FILTER (WHERE u.attribue) AS attribues, count(*) FILTER (WHERE u.bail) AS baux,
 			   count(*) FILTER (WHERE u.bail_bailleur) AS baux_designes_bailleur
 		  FROM (SELECT extract(year FROM o.date_orientation)::integer AS annee, l.bailleur_id, l.departement,
-					   o.convention_id, o.vacance_id,
-					   bool_or(d.id IS NOT NULL AND y.compte) AS avec_candidats,
-					   count(d.id) FILTER (WHERE y.compte AND d.decision_caleol IN ('attribution', 'attribution_sous_condition'))
-						   AS acceptes,
+					   o.convention_id, o.vacance_id, bool_or(o.etat <> 'annulee') AS propose,
+					   bool_or(o.etat <> 'annulee' AND d.id IS NOT NULL AND y.compte) AS avec_candidats,
+					   count(d.id) FILTER (WHERE o.etat <> 'annulee' AND y.compte
+											 AND d.decision_caleol IN ('attribution', 'attribution_sous_condition')) AS acceptes,
 					   bool_or(a.id IS NOT NULL AND x.compte) AS attribue,
 					   bool_or(o.etat = 'bail_signe' AND x.compte) AS bail,
 					   bool_or(o.etat = 'bail_signe' AND NOT x.compte) AS bail_bailleur
@@ -487,7 +489,6 @@ SELECT g.annee, g.bailleur_id, b.nom AS bailleur, g.departement, g.convention_id
 											OR o.bailleur_compte_pour_reservataire AS compte) x
 				 CROSS JOIN LATERAL (SELECT d.designe_par = 'reservataire' OR cv.mode = 'deleguee'
 											OR o.bailleur_compte_pour_reservataire AS compte) y
-				 WHERE o.etat <> 'annulee'
 				 GROUP BY 1, 2, 3, 4, 5) u
 		 GROUP BY 1, 2, 3, 4) g
   JOIN flux.convention c ON c.id = g.convention_id

@@ -22,7 +22,8 @@
 --                               bailleur's own share, leased
 --   V8      L8    Thonon   no   J mutation (hors flux), leased   priority, Q1
 --   V9      L9    Publier  yes  K ANRU (hors flux), leased       Q4
---   V10     L10   Publier  no   L State refuses; M the same unit
+--   V10     L10   Publier  no   N an employer (9514, 5 %), cancelled;
+--                               L State refuses; M the same unit
 --                               -> State again, accepted, no candidate yet
 --
 BEGIN;
@@ -35,10 +36,11 @@ INSERT INTO commune (depcom, nom, epci) VALUES ('74218', 'Publier', '200067551')
 	ON CONFLICT (depcom) DO NOTHING;
 INSERT INTO bailleur (id, siren, nom, famille) VALUES (9500, '900095000', 'Bailleur des parts', 'oph');
 INSERT INTO reservataire (id, nom, categorie, depcom) VALUES (9501, 'Etat (parts)', 'etat', NULL),
-	(9502, 'Action Logement (parts)', 'action_logement', NULL), (9503, 'Commune de Publier (parts)', 'commune', '74218');
+	(9502, 'Action Logement (parts)', 'action_logement', NULL), (9503, 'Commune de Publier (parts)', 'commune', '74218'),
+	(9504, 'Employeur (parts)', 'employeur', NULL);
 INSERT INTO convention (id, bailleur_id, reservataire_id, departement, taux, date_effet, communes) VALUES
 	(9511, 9500, 9501, '74', '30%', '2024-01-01', NULL), (9512, 9500, 9502, '74', '20%', '2024-01-01', NULL),
-	(9513, 9500, 9503, '74', '10%', '2024-01-01', '{74218}');
+	(9513, 9500, 9503, '74', '10%', '2024-01-01', '{74218}'), (9514, 9500, 9504, '74', '5%', '2024-01-01', NULL);
 -- a CIA objective of 70 % in QPV (the default is 50 %)
 INSERT INTO parametre_annuel (bailleur_id, departement, annee, taux_rotation, objectif_cia_qpv) VALUES (9500, '74', 2025, 10, 70);
 INSERT INTO logement (id, bailleur_id, ident_int, depcom, qpv, typeconst, nbpiece, finan, conv, construct, locat)
@@ -97,12 +99,13 @@ SELECT pg_temp.parcours(95008, 95007, 9511, NULL, '2025-03-03', NULL, false, fal
 SELECT pg_temp.parcours(95009, 95007, NULL, 'non_reserve', '2025-03-04', '074032595009', false, false, 2::smallint, 'bail');	-- I
 SELECT pg_temp.parcours(95010, 95008, NULL, 'mutation', '2025-03-03', '074032595010', false, true, 1::smallint, 'bail');	-- J
 SELECT pg_temp.parcours(95011, 95009, NULL, 'anru', '2025-03-03', '074032595011', false, false, 4::smallint, 'bail');		-- K
+SELECT pg_temp.parcours(95014, 95010, 9514, NULL, '2025-03-02', NULL, false, false, NULL, 'annulee');				-- N
 SELECT pg_temp.parcours(95012, 95010, 9511, NULL, '2025-03-03', NULL, false, false, NULL, 'refus_reservataire');		-- L
 SELECT pg_temp.parcours(95013, 95010, 9511, NULL, '2025-03-04', NULL, false, false, NULL, 'acceptee');				-- M
 
-SELECT is((SELECT array_agg(o.etat::text ORDER BY o.id) FROM orientation o WHERE o.id BETWEEN 95001 AND 95013),
-		  '{bail_signe,bail_signe,refusee,bail_signe,bail_signe,bail_signe,bail_signe,annulee,bail_signe,bail_signe,bail_signe,refusee,acceptee}',
-		  'the year as built: A-M in their end states');
+SELECT is((SELECT array_agg(o.etat::text ORDER BY o.id) FROM orientation o WHERE o.id BETWEEN 95001 AND 95014),
+		  '{bail_signe,bail_signe,refusee,bail_signe,bail_signe,bail_signe,bail_signe,annulee,bail_signe,bail_signe,bail_signe,refusee,acceptee,annulee}',
+		  'the year as built: A-N in their end states');
 
 ------------------------------------------------------------------------
 -- 1. shares over the units freed in the flux, each once
@@ -117,13 +120,16 @@ SELECT is((SELECT array_agg(o.etat::text ORDER BY o.id) FROM orientation o WHERE
 --     designated, direct management: apart, 1); due 20 % of 8 = 1.60
 --   Publier: V6 = 1 -> 12.50 % each; due 10 % of its 4 units freed (V1,
 --     V2, V6, V10) = 0.40
+--   the employer: its one orientation (N) cancelled: a row all the same,
+--     nothing proposed, 0 %, due 5 % of 8 = 0.40, 0.40 behind
 SELECT results_eq(
 	$$SELECT reservataire_id, logements_liberes, proposes, part_proposes, attribues, part_attribues, baux, part_baux,
 			 proposes_dus, ecart_proposes, baux_designes_bailleur
 		FROM bilan_reservataire WHERE bailleur_id = 9500 AND annee = 2025 ORDER BY reservataire_id$$,
 	$$VALUES (9501::bigint, 8::bigint, 4::bigint, 50.00, 3::bigint, 37.50, 3::bigint, 37.50, 2.40, 1.60, 0::bigint),
 			 (9502, 8, 3, 37.50, 1, 12.50, 1, 12.50, 1.60, 1.40, 1),
-			 (9503, 8, 1, 12.50, 1, 12.50, 1, 12.50, 0.40, 0.60, 0)$$,
+			 (9503, 8, 1, 12.50, 1, 12.50, 1, 12.50, 0.40, 0.60, 0),
+			 (9504, 8, 0, 0.00, 0, 0.00, 0, 0.00, 0.40, -0.40, 0)$$,
 	'bilan_reservataire: shares over the 8 units freed in the flux, each once');
 SELECT ok((SELECT sum(proposes) FROM bilan_reservataire WHERE bailleur_id = 9500) = 8
 		  AND (SELECT count(*) FROM bilan_orientation WHERE bailleur_id = 9500 AND propose
@@ -149,6 +155,7 @@ SELECT ok(obj_description('flux.bilan_reservataire'::regclass, 'pg_class') ~ 'un
 --   Publier prioritaires: G, not priority: 0/1, ceil(0.25) = 1 missing;
 --     q1_hors_qpv: G Q2: 0/1, 1 missing; q234_qpv: none in QPV: no rate,
 --     nothing missing
+--   the employer: no attribution: three rows, no rate, nothing missing
 --   territory: prioritaires_tous A B D E F G I J K = 9, priority A B F J =
 --     4 (44.44 %), 1 DALO (11.11 %); q1_hors_qpv: leases outside QPV A D F
 --     G I J = 6, Q1 A F J = 3 (50 %), 1 DALO; q234_qpv: B E K in QPV, Q2-4
@@ -165,6 +172,9 @@ SELECT results_eq(
 			 ('prioritaires', 9503, 1, 0, 0, 0.00, 25, false, 1, 0.00),
 			 ('q1_hors_qpv', 9503, 1, 0, 0, 0.00, 25, false, 1, 0.00),
 			 ('q234_qpv', 9503, 0, 0, 0, NULL, 70, true, 0, NULL),
+			 ('prioritaires', 9504, 0, 0, 0, NULL, 25, true, 0, NULL),
+			 ('q1_hors_qpv', 9504, 0, 0, 0, NULL, 25, true, 0, NULL),
+			 ('q234_qpv', 9504, 0, 0, 0, NULL, 70, true, 0, NULL),
 			 ('prioritaires_tous', NULL, 9, 4, 1, 44.44, 25, true, 0, 11.11),
 			 ('q1_hors_qpv', NULL, 6, 3, 1, 50.00, 25, true, 0, 16.67),
 			 ('q234_qpv', NULL, 3, 2, 0, 66.67, 70, false, 1, 0.00)$$,
@@ -186,13 +196,15 @@ SELECT is((SELECT string_agg(libelle, ' | ' ORDER BY obligation) FROM bilan_obli
 --     1 (of E's 2 candidates); attributed 1; leased 1; drop-off 2 =
 --     66.67 %; 1 lease designated by the bailleur
 --   Publier: 1 at every stage, no drop-off
+--   the employer: a row of zeros (N cancelled), no drop-off rate
 SELECT results_eq(
 	$$SELECT reservataire_id, mode_gestion, orientes, avec_candidats, candidats_acceptes, attribues, baux, chute, taux_chute,
 			 baux_designes_bailleur
 		FROM bilan_etapes WHERE bailleur_id = 9500 AND annee = 2025 ORDER BY reservataire_id$$,
 	$$VALUES (9501::bigint, 'directe'::text, 4::bigint, 3::bigint, 3::bigint, 3::bigint, 3::bigint, 1::bigint, 25.00, 0::bigint),
 			 (9502, 'directe', 3, 1, 1, 1, 1, 2, 66.67, 1),
-			 (9503, 'directe', 1, 1, 1, 1, 1, 0, 0.00, 0)$$,
+			 (9503, 'directe', 1, 1, 1, 1, 1, 0, 0.00, 0),
+			 (9504, 'directe', 0, 0, 0, 0, 0, 0, NULL, 0)$$,
 	'bilan_etapes: units oriented, with candidates, candidates accepted, attributed, leased, the drop-off');
 -- under delegated management the bailleur designates for Action Logement:
 -- V5 is then its lease, with a candidate, attributed (FAQ §4.3: "en cas de
