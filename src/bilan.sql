@@ -213,40 +213,86 @@ COMMENT ON COLUMN flux.bilan_detaille.attribues IS 'Units attributed by the CALE
 
 COMMENT ON COLUMN flux.bilan_detaille.baux IS 'Leases signed';
 
--- per réservataire: its shares of the flux's proposals, attributions and leases, against its due share
+-- per réservataire: its shares of the flux's proposals, attributions and leases, over the units freed in the flux
+/*
+ * The shares are over "le total des libérations de logements du patrimoine
+ * soumis à la gestion en flux" (Publier art. 7): the units freed in the
+ * flux in year N, each once however many times it was proposed (a vacancy
+ * refused, then re-oriented, is one unit freed).  A unit is freed in the
+ * flux in year N when it has an orientation of N, not cancelled, to a flux
+ * convention or to the bailleur's own share; a vacancy oriented in
+ * December and again in January counts in both years (the texts count by
+ * year, and the year of a bilan is the year of the orientations).  Each
+ * réservataire's figures count units too: units proposed to it, units
+ * attributed to its candidates, units leased to its candidates.  A
+ * candidate the bailleur designated counts for the réservataire under
+ * delegated management or when the bailleur recorded so, as in
+ * flux.decompte; otherwise its lease is shown apart
+ * (baux_designes_bailleur).
+ */
 CREATE VIEW flux.bilan_reservataire WITH (security_invoker = true) AS
-SELECT p.annee, p.bailleur_id, p.bailleur, p.departement, p.convention_id, p.reservataire_id, p.reservataire, p.categorie,
-	   c.taux::numeric AS taux_du,
-	   p.proposes, round(100.0 * p.proposes / nullif(p.tous_proposes, 0), 2) AS part_proposes,
-	   p.attribues, p.refus_illegitimes, round(100.0 * p.attribues / nullif(p.tous_attribues, 0), 2) AS part_attribues,
-	   p.baux, round(100.0 * p.baux / nullif(p.tous_baux, 0), 2) AS part_baux,
-	   round(c.taux::numeric / 100 * t.proposes, 2) AS proposes_dus,
-	   round(p.proposes - c.taux::numeric / 100 * t.proposes, 2) AS ecart_proposes
+SELECT p.annee, p.bailleur_id, b.nom AS bailleur, p.departement, p.convention_id, c.reservataire_id, r.nom AS reservataire,
+	   r.categorie::text AS categorie, c.taux::numeric AS taux_du,
+	   p.liberes AS logements_liberes,
+	   p.proposes, round(100.0 * p.proposes / nullif(p.liberes, 0), 2) AS part_proposes,
+	   p.attribues, p.refus_illegitimes, round(100.0 * p.attribues / nullif(p.liberes, 0), 2) AS part_attribues,
+	   p.baux, round(100.0 * p.baux / nullif(p.liberes, 0), 2) AS part_baux,
+	   round(c.taux::numeric / 100 * z.liberes, 2) AS proposes_dus,
+	   round(p.proposes - c.taux::numeric / 100 * z.liberes, 2) AS ecart_proposes,
+	   p.baux_bailleur AS baux_designes_bailleur
   FROM (
-	-- one pass: each convention and the bailleur's own share, then the
-	-- flux's totals over them (a window)
-	SELECT g.*, sum(g.proposes) OVER w AS tous_proposes, sum(g.attribues) OVER w AS tous_attribues,
-		   sum(g.baux) OVER w AS tous_baux
-	  FROM (SELECT o.annee, o.bailleur_id, o.bailleur, o.departement, o.convention_id, o.reservataire_id, o.reservataire,
-				   o.categorie, count(*) FILTER (WHERE o.propose) AS proposes, count(*) FILTER (WHERE o.attribue) AS attribues,
-				   count(*) FILTER (WHERE o.refus_illegitime) AS refus_illegitimes, count(*) FILTER (WHERE o.bail) AS baux
-			  FROM flux.bilan_orientation o
-			 WHERE o.convention_id IS NOT NULL OR o.hors_flux = 'non_reserve'
-			 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8) g
-	WINDOW w AS (PARTITION BY g.annee, g.bailleur_id, g.departement)) p
+	-- one pass: each destination's units, then the units freed in the flux
+	-- over them (a window; a subquery partitioned on the year, so that a
+	-- filter on annee reaches the scan)
+	SELECT g.*, (sum(g.premieres) OVER (PARTITION BY g.annee, g.bailleur_id, g.departement))::bigint AS liberes
+	  FROM (SELECT u.annee, u.bailleur_id, u.departement, u.convention_id, count(*) FILTER (WHERE u.propose) AS proposes,
+				   count(*) FILTER (WHERE u.attribue) AS attribues, count(*) FILTER (WHERE u.refus_illegitime) AS refus_illegitimes,
+				   count(*) FILTER (WHERE u.bail) AS baux, count(*) FILTER (WHERE u.bail_bailleur) AS baux_bailleur,
+				   count(*) FILTER (WHERE u.premiere) AS premieres
+			  FROM (SELECT d.*, d.en_flux AND d.propose
+							AND row_number() OVER (PARTITION BY d.annee, d.vacance_id, d.en_flux AND d.propose
+												   ORDER BY d.convention_id NULLS FIRST) = 1 AS premiere
+					  FROM (
+						-- one row per vacancy and destination (a convention, or the
+						-- bailleur's own share: convention_id NULL) of year N
+						SELECT extract(year FROM o.date_orientation)::integer AS annee, l.bailleur_id, l.departement,
+							   o.vacance_id, o.convention_id, coalesce(cv.regime = 'flux', true) AS en_flux,
+							   bool_or(o.etat <> 'annulee') AS propose,
+							   bool_or(k.id IS NOT NULL AND x.compte) AS attribue,
+							   bool_or(k.refus_valide_le IS NOT NULL AND x.compte) AS refus_illegitime,
+							   bool_or(o.etat = 'bail_signe' AND x.compte) AS bail,
+							   bool_or(o.etat = 'bail_signe' AND NOT x.compte) AS bail_bailleur
+						  FROM flux.orientation o
+						  JOIN flux.vacance v ON v.id = o.vacance_id
+						  JOIN flux.logement l ON l.id = v.logement_id
+						  LEFT JOIN flux.convention cv ON cv.id = o.convention_id
+						  LEFT JOIN flux.candidature k ON k.id = o.attributaire_id
+						 CROSS JOIN LATERAL (SELECT k.designe_par = 'reservataire' OR cv.mode = 'deleguee'
+													OR o.bailleur_compte_pour_reservataire AS compte) x
+						 WHERE o.convention_id IS NOT NULL OR o.hors_flux = 'non_reserve'
+						 GROUP BY 1, 2, 3, 4, 5, 6) d) u
+			 GROUP BY 1, 2, 3, 4) g) p
   JOIN flux.convention c ON c.id = p.convention_id
-  -- a convention restricted to communes is due its share of their units only
+  JOIN flux.reservataire r ON r.id = c.reservataire_id
+  JOIN flux.bailleur b ON b.id = p.bailleur_id
+  -- a convention restricted to communes is due its share of their units
+  -- freed only (counted apart: such conventions are few)
  CROSS JOIN LATERAL (
-	SELECT CASE WHEN c.communes IS NULL THEN p.tous_proposes
-				ELSE (SELECT count(*) FILTER (WHERE x.propose) FROM flux.bilan_orientation x
-					   WHERE x.annee = p.annee AND x.bailleur_id = p.bailleur_id AND x.departement = p.departement
-						 AND (x.convention_id IS NOT NULL OR x.hors_flux = 'non_reserve')
-						 AND x.depcom = ANY (c.communes)) END AS proposes) t;
+	SELECT CASE WHEN c.communes IS NULL THEN p.liberes
+				ELSE (SELECT count(DISTINCT o.vacance_id)
+						FROM flux.orientation o
+						JOIN flux.vacance v ON v.id = o.vacance_id
+						JOIN flux.logement l ON l.id = v.logement_id
+						LEFT JOIN flux.convention cv ON cv.id = o.convention_id
+					   WHERE l.bailleur_id = p.bailleur_id AND l.departement = p.departement AND l.depcom = ANY (c.communes)
+						 AND o.date_orientation >= make_date(p.annee, 1, 1) AND o.date_orientation < make_date(p.annee + 1, 1, 1)
+						 AND o.etat <> 'annulee' AND (cv.regime = 'flux' OR o.hors_flux = 'non_reserve')) END AS liberes) z
+ WHERE p.convention_id IS NOT NULL;
 
 COMMENT ON VIEW flux.bilan_reservataire IS
-	'Per réservataire and year: its units proposed, attributed, leased, and its share of each over all units of the flux, against its convention''s share';
+	'Per réservataire and year: units proposed to it, attributed to and leased by its candidates, and its share of each over the units freed in the flux in the year (logements_liberes: each unit once, however many times proposed; Publier art. 7), against its convention''s share';
 
-COMMENT ON COLUMN flux.bilan_reservataire.annee IS 'Year N';
+COMMENT ON COLUMN flux.bilan_reservataire.annee IS 'Year N (of the orientations)';
 
 COMMENT ON COLUMN flux.bilan_reservataire.bailleur_id IS 'The bailleur';
 
@@ -264,33 +310,43 @@ COMMENT ON COLUMN flux.bilan_reservataire.categorie IS 'Its category';
 
 COMMENT ON COLUMN flux.bilan_reservataire.taux_du IS 'Its share of the flux by convention, percent';
 
-COMMENT ON COLUMN flux.bilan_reservataire.proposes IS 'Units proposed to it';
+COMMENT ON COLUMN flux.bilan_reservataire.logements_liberes IS
+	'The denominator of part_proposes, part_attribues and part_baux: units freed in the flux of the bailleur in the département in year N (oriented to a flux convention or to the bailleur''s own share, not cancelled), each once however many times proposed';
 
-COMMENT ON COLUMN flux.bilan_reservataire.part_proposes IS 'Percent of the flux''s units proposed';
+COMMENT ON COLUMN flux.bilan_reservataire.proposes IS 'Units proposed to it (oriented, not cancelled), each once';
 
-COMMENT ON COLUMN flux.bilan_reservataire.attribues IS 'Units attributed to its candidates (with validated illegitimate refusals)';
+COMMENT ON COLUMN flux.bilan_reservataire.part_proposes IS 'proposes / logements_liberes, percent';
+
+COMMENT ON COLUMN flux.bilan_reservataire.attribues IS 'Units attributed by the CALEOL to its candidates (with validated illegitimate refusals), each once';
 
 COMMENT ON COLUMN flux.bilan_reservataire.refus_illegitimes IS 'Of which a suitable offer refused, the refusal validated as illegitimate';
 
-COMMENT ON COLUMN flux.bilan_reservataire.part_attribues IS 'Percent of the flux''s attributions';
+COMMENT ON COLUMN flux.bilan_reservataire.part_attribues IS 'attribues / logements_liberes, percent';
 
-COMMENT ON COLUMN flux.bilan_reservataire.baux IS 'Leases signed by its candidates';
+COMMENT ON COLUMN flux.bilan_reservataire.baux IS 'Units leased by its candidates (designated by it, or by the bailleur for it under delegated management or when recorded so)';
 
-COMMENT ON COLUMN flux.bilan_reservataire.part_baux IS 'Percent of the flux''s leases';
+COMMENT ON COLUMN flux.bilan_reservataire.part_baux IS 'baux / logements_liberes, percent';
 
-COMMENT ON COLUMN flux.bilan_reservataire.proposes_dus IS 'Units due by its share of the units of the flux proposed on its territory (its communes, for a convention restricted to them)';
+COMMENT ON COLUMN flux.bilan_reservataire.proposes_dus IS 'Units due by its share of the units freed in the flux on its territory (its communes, for a convention restricted to them)';
 
 COMMENT ON COLUMN flux.bilan_reservataire.ecart_proposes IS 'Proposed minus due (negative: behind)';
 
+COMMENT ON COLUMN flux.bilan_reservataire.baux_designes_bailleur IS 'Units proposed to it and leased by a household the bailleur designated, not counted for it (direct management)';
+
 /*
- * The obligations (DOMAIN.md "Obligations the bilans must show"; FAQ §3.4):
+ * The obligations (DOMAIN.md "Obligations the bilans must show"; FAQ §3.4;
+ * Ornex art. 5), for each réservataire (over the attributions on the units
+ * proposed to it, whoever designated the household) and over the whole
+ * territory (reservataire_id NULL):
  *   prioritaires          each réservataire: >= 25 % of its attributions to
- *                         priority households (DALO or L. 441-1), DALO apart
+ *                         priority households (DALO or L. 441-1), the DALO
+ *                         ones apart (dont_dalo, taux_dalo)
  *   prioritaires_tous     the same over all attributions of the territory,
  *                         relocations outside the flux included (they count
  *                         in the priority statistics, against no contingent)
- *   q1_hors_qpv           >= 25 % of the leases outside QPV to households of
- *                         the 1st quartile
+ *   q1_hors_qpv           >= 25 % of the attributions outside QPV followed
+ *                         by a lease to households of the 1st quartile
+ *                         (Ornex art. 5: each réservataire too)
  *   q234_qpv              the CIA objective: >= 50 % (parametre_annuel.
  *                         objectif_cia_qpv) of the attributions in QPV to
  *                         households of quartiles 2 to 4
@@ -307,7 +363,8 @@ SELECT l.annee, l.bailleur_id, b.nom AS bailleur, l.departement, l.reservataire_
 	   round(100.0 * l.atteints / nullif(l.concernes, 0), 2) AS taux,
 	   trim_scale(l.objectif) AS objectif,
 	   100.0 * l.atteints >= l.objectif * l.concernes AS conforme,
-	   greatest(ceil(l.objectif * l.concernes / 100) - l.atteints, 0)::integer AS manque
+	   greatest(ceil(l.objectif * l.concernes / 100) - l.atteints, 0)::integer AS manque,
+	   round(100.0 * l.dont_dalo / nullif(l.concernes, 0), 2) AS taux_dalo
   FROM (
 	-- one pass grouped on ids (a small hash): each réservataire, and the
 	-- orientations of no réservataire (outside the flux, the bailleur's
@@ -335,7 +392,13 @@ SELECT l.annee, l.bailleur_id, b.nom AS bailleur, l.departement, l.reservataire_
 						 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) t
 	  LEFT JOIN flux.parametre_annuel p ON p.bailleur_id = t.bailleur_id AND p.departement = t.departement AND p.annee = t.annee
 	 CROSS JOIN LATERAL (
-		SELECT 'prioritaires', t.reservataire_id, t.att, t.att_prio, t.att_dalo, 25::numeric WHERE t.reservataire_id IS NOT NULL
+		-- each réservataire: the three obligations over the attributions
+		-- on the units proposed to it
+		SELECT v.* FROM (VALUES
+			('prioritaires', t.reservataire_id, t.att, t.att_prio, t.att_dalo, 25::numeric),
+			('q1_hors_qpv', t.reservataire_id, t.bail_hq, t.bail_hq_q1, t.bail_hq_dalo, 25),
+			('q234_qpv', t.reservataire_id, t.att_q, t.att_q_234, t.att_q_dalo, coalesce(p.objectif_cia_qpv, 50))) v
+		 WHERE t.reservataire_id IS NOT NULL
 		UNION ALL
 		SELECT v.* FROM (VALUES
 			('prioritaires_tous', NULL::bigint, t.t_att, t.t_att_prio, t.t_att_dalo, 25::numeric),
@@ -347,7 +410,7 @@ SELECT l.annee, l.bailleur_id, b.nom AS bailleur, l.departement, l.reservataire_
   LEFT JOIN flux.reservataire r ON r.id = l.reservataire_id;
 
 COMMENT ON VIEW flux.bilan_obligations IS
-	'The obligations of year N: per réservataire its attributions to priority households (>= 25 %), and over the territory the priority rate with hors flux, 1st quartile outside QPV (>= 25 %), quartiles 2-4 in QPV (CIA objective, 50 %), with the units missing';
+	'The obligations of year N, per réservataire and over the territory: attributions to priority households (>= 25 %, DALO apart; over the territory hors flux included), leases outside QPV to the 1st quartile (>= 25 %), attributions in QPV to quartiles 2-4 (CIA objective, 50 % by default), with the units missing';
 
 COMMENT ON COLUMN flux.bilan_obligations.annee IS 'Year N';
 
@@ -361,7 +424,7 @@ COMMENT ON COLUMN flux.bilan_obligations.reservataire_id IS 'The réservataire (
 
 COMMENT ON COLUMN flux.bilan_obligations.reservataire IS 'Its name';
 
-COMMENT ON COLUMN flux.bilan_obligations.obligation IS 'prioritaires, prioritaires_tous, q1_hors_qpv or q234_qpv';
+COMMENT ON COLUMN flux.bilan_obligations.obligation IS 'prioritaires (per réservataire), prioritaires_tous (territory), q1_hors_qpv or q234_qpv (both)';
 
 COMMENT ON COLUMN flux.bilan_obligations.libelle IS 'The obligation, in French';
 
@@ -378,6 +441,96 @@ COMMENT ON COLUMN flux.bilan_obligations.objectif IS 'The target, percent';
 COMMENT ON COLUMN flux.bilan_obligations.conforme IS 'The target is met';
 
 COMMENT ON COLUMN flux.bilan_obligations.manque IS 'Units missing to meet the target';
+
+COMMENT ON COLUMN flux.bilan_obligations.taux_dalo IS 'dont_dalo / concernes, percent: the DALO households'' share, apart';
+
+/*
+ * The préfet's yearly counts at every stage (FAQ §4.3, direct management:
+ * "nombre de logements proposés à la DDETS, nombre de logements ayant fait
+ * l'objet d'une proposition de candidats de la part de la DDETS, nombre de
+ * candidats acceptés en CALEOL, et nombre de baux signés"), for each
+ * réservataire's convention, and the drop-off between proposals and leases
+ * the "clause de revoyure" examines.  A cohort: the units proposed in year
+ * N and how far each went, whenever it went there.  Units count once
+ * (a vacancy refused, then re-oriented to the same réservataire, is one
+ * unit proposed); a candidate counts for the réservataire when it
+ * designated it, under delegated management, or when the bailleur recorded
+ * so (flux.decompte's rule).
+ */
+CREATE VIEW flux.bilan_etapes WITH (security_invoker = true) AS
+SELECT g.annee, g.bailleur_id, b.nom AS bailleur, g.departement, g.convention_id, c.reservataire_id, r.nom AS reservataire,
+	   r.categorie::text AS categorie, c.mode::text AS mode_gestion,
+	   g.orientes, g.avec_candidats, g.candidats_acceptes, g.attribues, g.baux,
+	   g.orientes - g.baux AS chute,
+	   round(100.0 * (g.orientes - g.baux) / nullif(g.orientes, 0), 2) AS taux_chute,
+	   g.baux_designes_bailleur
+  FROM (SELECT u.annee, u.bailleur_id, u.departement, u.convention_id, count(*) FILTER (WHERE u.propose) AS orientes,
+			   count(*) FILTER (WHERE u.avec_candidats) AS avec_candidats, sum(u.acceptes)::bigint AS candidats_acceptes,
+			   count(*) FILTER (WHERE u.attribue) AS attribues, count(*) FILTER (WHERE u.bail) AS baux,
+			   count(*) FILTER (WHERE u.bail_bailleur) AS baux_designes_bailleur
+		  FROM (SELECT extract(year FROM o.date_orientation)::integer AS annee, l.bailleur_id, l.departement,
+					   o.convention_id, o.vacance_id, bool_or(o.etat <> 'annulee') AS propose,
+					   bool_or(o.etat <> 'annulee' AND d.id IS NOT NULL AND y.compte) AS avec_candidats,
+					   count(d.id) FILTER (WHERE o.etat <> 'annulee' AND y.compte
+											 AND d.decision_caleol IN ('attribution', 'attribution_sous_condition')) AS acceptes,
+					   bool_or(a.id IS NOT NULL AND x.compte) AS attribue,
+					   bool_or(o.etat = 'bail_signe' AND x.compte) AS bail,
+					   bool_or(o.etat = 'bail_signe' AND NOT x.compte) AS bail_bailleur
+				  FROM flux.orientation o
+				  JOIN flux.vacance v ON v.id = o.vacance_id
+				  JOIN flux.logement l ON l.id = v.logement_id
+				  JOIN flux.convention cv ON cv.id = o.convention_id
+				  -- the household attributed
+				  LEFT JOIN flux.candidature a ON a.id = o.attributaire_id
+				  -- every candidate of the orientation (a join, not a per-row
+				  -- subquery: it runs in the parallel workers)
+				  LEFT JOIN flux.candidature d ON d.orientation_id = o.id
+				 CROSS JOIN LATERAL (SELECT a.designe_par = 'reservataire' OR cv.mode = 'deleguee'
+											OR o.bailleur_compte_pour_reservataire AS compte) x
+				 CROSS JOIN LATERAL (SELECT d.designe_par = 'reservataire' OR cv.mode = 'deleguee'
+											OR o.bailleur_compte_pour_reservataire AS compte) y
+				 GROUP BY 1, 2, 3, 4, 5) u
+		 GROUP BY 1, 2, 3, 4) g
+  JOIN flux.convention c ON c.id = g.convention_id
+  JOIN flux.reservataire r ON r.id = c.reservataire_id
+  JOIN flux.bailleur b ON b.id = g.bailleur_id;
+
+COMMENT ON VIEW flux.bilan_etapes IS
+	'The préfet''s yearly counts per réservataire (FAQ §4.3): units proposed in year N, of which with candidates, candidates accepted by the CALEOL, units attributed, units leased, and the drop-off between proposals and leases (clause de revoyure); each unit once';
+
+COMMENT ON COLUMN flux.bilan_etapes.annee IS 'Year N of the proposals (the cohort: each proposal followed to its end)';
+
+COMMENT ON COLUMN flux.bilan_etapes.bailleur_id IS 'The bailleur';
+
+COMMENT ON COLUMN flux.bilan_etapes.bailleur IS 'Its name';
+
+COMMENT ON COLUMN flux.bilan_etapes.departement IS 'Département';
+
+COMMENT ON COLUMN flux.bilan_etapes.convention_id IS 'The convention';
+
+COMMENT ON COLUMN flux.bilan_etapes.reservataire_id IS 'The réservataire';
+
+COMMENT ON COLUMN flux.bilan_etapes.reservataire IS 'Its name';
+
+COMMENT ON COLUMN flux.bilan_etapes.categorie IS 'Its category';
+
+COMMENT ON COLUMN flux.bilan_etapes.mode_gestion IS 'directe or deleguee: under delegated management the bailleur''s candidates count for it';
+
+COMMENT ON COLUMN flux.bilan_etapes.orientes IS 'Units proposed (oriented, not cancelled) to it in year N, each once: "logements proposés"';
+
+COMMENT ON COLUMN flux.bilan_etapes.avec_candidats IS 'Of which units for which it proposed at least one candidate: "logements ayant fait l''objet d''une proposition de candidats"';
+
+COMMENT ON COLUMN flux.bilan_etapes.candidats_acceptes IS 'Its candidates the CALEOL accepted (attribution, under condition or not; several may be ranked for one unit): "candidats acceptés en CALEOL"';
+
+COMMENT ON COLUMN flux.bilan_etapes.attribues IS 'Units attributed to its candidates (with validated illegitimate refusals)';
+
+COMMENT ON COLUMN flux.bilan_etapes.baux IS 'Units leased by its candidates: "baux signés"';
+
+COMMENT ON COLUMN flux.bilan_etapes.chute IS 'orientes - baux: units proposed that did not end in a lease to its candidates';
+
+COMMENT ON COLUMN flux.bilan_etapes.taux_chute IS 'chute / orientes, percent: the drop-off the clause de revoyure examines';
+
+COMMENT ON COLUMN flux.bilan_etapes.baux_designes_bailleur IS 'Units proposed to it and leased by a household the bailleur designated, not counted for it (direct management)';
 
 -- outside the flux: what was forecast against what happened
 /*

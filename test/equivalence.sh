@@ -156,6 +156,21 @@ relire() {
 	psql -X -q -At -F $'\t' -v ON_ERROR_STOP=1 -d "$1" -f "$tmp/relire.sql" </dev/null
 }
 
+# The bilans whose meaning changed on purpose after the version that first
+# had them: what still means the same is compared, the columns and rows
+# listed here (a row filter goes with the view's name), the rest is not.
+#   flux.bilan_reservataire (0.10.0, issue 15): its figures count units and
+#     its candidates' only, its shares are over the units freed in the flux
+#     (Publier art. 7): the identity of each row and its due share compared
+#   flux.bilan_obligations (0.10.0, issue 15): every obligation for each
+#     réservataire too: the rows that existed before compared, in full
+bilans_changes() {
+	awk -F'\t' -v OFS='\t' '
+		$1 == "flux.bilan_reservataire" { $2 = "annee, bailleur_id, bailleur, departement, convention_id, reservataire_id, reservataire, categorie, taux_du" }
+		$1 == "flux.bilan_obligations" { $1 = $1 " WHERE reservataire_id IS NULL OR obligation = $$prioritaires$$" }
+		{ print }' "$1" >"$1.tmp" && mv "$1.tmp" "$1"
+}
+
 # ---------------------------------------------------------------------------
 # 1. the chain and a fresh install, empty
 # ---------------------------------------------------------------------------
@@ -226,6 +241,7 @@ for v in "${etapes[@]}"; do
 		   WHERE c.relnamespace = 'flux'::regnamespace AND c.relkind = 'v'
 			 AND (c.relname LIKE 'bilan%' OR c.relname IN ('soustractions_previsionnelles', 'transmissions'))
 		   GROUP BY c.oid ORDER BY 1" >"$tmp/bilans_cols"
+		bilans_changes "$tmp/bilans_cols"
 		relire $DONNEES "$tmp/bilans_cols" >"$tmp/bilans_avant"
 	fi
 done
