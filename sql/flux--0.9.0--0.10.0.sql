@@ -3269,6 +3269,68 @@ $fn$;
 
 -- The remaining checks of arguments (issue 14 item 9)
 
+/*
+ * No report of a year without data (issue 15 item 11): a réservataire's
+ * bilan needs one of its conventions in force in the year; an EPCI's, an
+ * orientation of the year on its communes; a bailleur's, an orientation of
+ * the year in the département or its yearly parameters.  Otherwise the
+ * report would be an empty page that reads as "nothing happened" (P0002,
+ * with the year and a hint).  The ids themselves are checked before
+ * (flux.verifier_reservataire, verifier_epci, verifier_portee).
+ */
+CREATE FUNCTION flux.verifier_annee_rapport(annee integer, bailleur bigint DEFAULT NULL,
+											departement text DEFAULT NULL, reservataire bigint DEFAULT NULL,
+											epci text DEFAULT NULL)
+	RETURNS void
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	debut date := make_date(annee, 1, 1);
+	fin date := make_date(annee + 1, 1, 1);
+BEGIN
+	IF reservataire IS NOT NULL AND NOT EXISTS (
+		SELECT 1 FROM flux.convention c
+		 WHERE c.reservataire_id = verifier_annee_rapport.reservataire
+		   AND daterange(c.date_effet, c.date_fin) && daterange(debut, fin)) THEN
+		RAISE EXCEPTION 'réservataire % has no convention in force in %', reservataire, annee
+			USING ERRCODE = 'no_data_found',
+				  HINT = 'A réservataire''s bilan covers its conventions in force in the year: check the year, or the dates of its conventions (flux.convention.date_effet, date_fin).';
+	END IF;
+	IF epci IS NOT NULL AND NOT EXISTS (
+		SELECT 1 FROM flux.orientation o
+		  JOIN flux.vacance v ON v.id = o.vacance_id
+		  JOIN flux.logement l ON l.id = v.logement_id
+		 WHERE o.date_orientation >= debut AND o.date_orientation < fin
+		   AND (l.epci = verifier_annee_rapport.epci
+				OR l.depcom IN (SELECT cm.depcom FROM flux.commune cm WHERE cm.epci = verifier_annee_rapport.epci))) THEN
+		RAISE EXCEPTION 'no orientation on the territory of EPCI % in %', epci, annee
+			USING ERRCODE = 'no_data_found',
+				  HINT = 'The EPCI''s bilan covers the orientations of the year on its communes: check the year, or the EPCI of the units (flux.logement.epci, flux.commune.epci).';
+	END IF;
+	IF bailleur IS NOT NULL AND NOT EXISTS (
+		SELECT 1 FROM flux.orientation o
+		  JOIN flux.vacance v ON v.id = o.vacance_id
+		  JOIN flux.logement l ON l.id = v.logement_id
+		 WHERE l.bailleur_id = verifier_annee_rapport.bailleur
+		   AND l.departement = verifier_annee_rapport.departement
+		   AND o.date_orientation >= debut AND o.date_orientation < fin)
+	   AND NOT EXISTS (
+		SELECT 1 FROM flux.parametre_annuel p
+		 WHERE p.bailleur_id = verifier_annee_rapport.bailleur
+		   AND p.departement = verifier_annee_rapport.departement
+		   AND p.annee = verifier_annee_rapport.annee) THEN
+		RAISE EXCEPTION 'bailleur % has no orientation and no yearly parameters in département % for %',
+				bailleur, departement, annee
+			USING ERRCODE = 'no_data_found',
+				  HINT = 'The bilan covers the orientations of the year: check the year and the département (flux.orientation, flux.parametre_annuel).';
+	END IF;
+END
+$$;
+
+COMMENT ON FUNCTION flux.verifier_annee_rapport(integer, bigint, text, bigint, text) IS
+	'Raises P0002 when a report would cover a year without data: no convention of the réservataire in force, no orientation on the EPCI''s territory, no orientation nor yearly parameters of the bailleur in the département';
+
 CREATE OR REPLACE FUNCTION flux.rapport_reservataire(reservataire bigint, annee integer)
 	RETURNS TABLE (ordre integer, bailleur text, departement text, section text, libelle text,
 				   valeur numeric, reference numeric, unite text)
@@ -3277,6 +3339,7 @@ CREATE OR REPLACE FUNCTION flux.rapport_reservataire(reservataire bigint, annee 
 AS $$
 	-- no silent empty report: a NULL or unknown réservataire, a bad year
 	SELECT flux.verifier_reservataire($1), flux.verifier_annee($2);
+	SELECT flux.verifier_annee_rapport($2, reservataire => $1);
 	SELECT 100 + x.ordre, r.bailleur, r.departement, 'part', x.libelle, x.valeur, x.reference, x.unite
 	  FROM flux.bilan_reservataire r
 	 CROSS JOIN LATERAL (VALUES
@@ -3310,6 +3373,7 @@ CREATE OR REPLACE FUNCTION flux.rapport_epci(epci text, annee integer)
 AS $$
 	-- no silent empty report: a NULL, malformed or unknown EPCI, a bad year
 	SELECT flux.verifier_epci($1), flux.verifier_annee($2);
+	SELECT flux.verifier_annee_rapport($2, epci => $1);
 	SELECT d.bailleur, d.departement, 'commune', d.commune, sum(d.proposes)::bigint, sum(d.attribues)::bigint, sum(d.baux)::bigint
 	  FROM flux.bilan_detaille d WHERE d.epci = $1 AND d.annee = $2
 	 GROUP BY d.bailleur, d.departement, d.commune
@@ -3336,8 +3400,10 @@ CREATE OR REPLACE FUNCTION flux.rapport_html(bailleur bigint, departement text, 
 	LANGUAGE sql STABLE
 	SET search_path = pg_catalog, flux, pg_temp
 AS $$
-	-- no page of zeros: a NULL or unknown bailleur, a bad département or year
+	-- no page of zeros: a NULL or unknown bailleur, a bad département or year,
+	-- a year without data
 	SELECT flux.verifier_portee($1, $2, $3);
+	SELECT flux.verifier_annee_rapport($3, bailleur => $1, departement => $2);
 	WITH r AS (
 		SELECT * FROM flux.bilan_reservataire x
 		 WHERE x.bailleur_id = $1 AND x.departement = $2 AND x.annee = $3

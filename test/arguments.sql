@@ -2,14 +2,14 @@
 -- No silent zeros (issue 14 item 9): the functions outside the assiette,
 -- the forecast, the shares and the conversion that take a year, a
 -- bailleur, a département, an EPCI or a réservataire refuse a NULL
--- (22004; a NULL year: 22023, flux.verifier_annee), a code of the wrong
+-- (22004), a code of the wrong
 -- form such as '1' (22023) and an unknown id or EPCI (P0002).
 --
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flux;
 SET search_path = flux, public;
-SELECT plan(38);
+SELECT plan(41);
 
 INSERT INTO commune (depcom, nom, epci) VALUES ('74218', 'Publier', '200067551') ON CONFLICT DO NOTHING;
 INSERT INTO bailleur (id, siren, nom, famille) VALUES (9901, '900009901', 'Bailleur arguments', 'esh');
@@ -27,14 +27,21 @@ SELECT throws_ok($$SELECT * FROM charger_rpls(9901, 1890)$$, '22023', 'year 1890
 SELECT throws_ok($$SELECT * FROM rapport_reservataire(NULL, 2025)$$, '22004', 'réservataire is NULL', 'rapport_reservataire: NULL');
 SELECT throws_ok($$SELECT * FROM rapport_reservataire(999999, 2025)$$, 'P0002', 'réservataire 999999 does not exist', 'rapport_reservataire: unknown');
 SELECT throws_ok($$SELECT * FROM rapport_reservataire(9902, NULL)$$, '22004', 'year is NULL', 'rapport_reservataire: NULL year');
-SELECT lives_ok($$SELECT * FROM rapport_reservataire(9902, 2025)$$, 'rapport_reservataire: a known réservataire');
+-- a year without data is an error too (issue 15 item 11): 9902 has no
+-- convention in force in 2025; once it has one, its bilan is a report
+SELECT throws_ok($$SELECT * FROM rapport_reservataire(9902, 2025)$$, 'P0002', 'réservataire 9902 has no convention in force in 2025',
+	'rapport_reservataire: a year without a convention in force');
+INSERT INTO convention (bailleur_id, reservataire_id, departement, taux, date_effet) VALUES (9901, 9902, '74', '30%', '2024-01-01');
+SELECT lives_ok($$SELECT * FROM rapport_reservataire(9902, 2025)$$, 'rapport_reservataire: a known réservataire with a convention in force');
 
 -- rapport_epci
 SELECT throws_ok($$SELECT * FROM rapport_epci(NULL, 2025)$$, '22004', 'EPCI is NULL', 'rapport_epci: NULL');
 SELECT throws_ok($$SELECT * FROM rapport_epci('1', 2025)$$, '22023', '"1" is not an EPCI SIREN', 'rapport_epci: ''1''');
 SELECT throws_ok($$SELECT * FROM rapport_epci('999999999', 2025)$$, 'P0002', 'EPCI 999999999 is not known to flux', 'rapport_epci: unknown');
 SELECT throws_ok($$SELECT * FROM rapport_epci('200067551', 1999)$$, '22023', 'year 1999 is out of range', 'rapport_epci: a year out of range');
-SELECT lives_ok($$SELECT * FROM rapport_epci('200067551', 2025)$$, 'rapport_epci: a known EPCI');
+-- no orientation of 2025 on its communes (sql/bilan.sql has the report of a year with some)
+SELECT throws_ok($$SELECT * FROM rapport_epci('200067551', 2025)$$, 'P0002', 'no orientation on the territory of EPCI 200067551 in 2025',
+	'rapport_epci: a year without an orientation on its territory');
 
 -- rapport_html
 SELECT throws_ok($$SELECT rapport_html(NULL, '74', 2025)$$, '22004', 'bailleur is NULL', 'rapport_html: NULL bailleur');
@@ -42,6 +49,10 @@ SELECT throws_ok($$SELECT rapport_html(999999, '74', 2025)$$, 'P0002', 'bailleur
 SELECT throws_ok($$SELECT rapport_html(9901, '1', 2025)$$, '22023', '"1" is not a département code', 'rapport_html: ''1''');
 SELECT throws_ok($$SELECT rapport_html(9901, NULL, 2025)$$, '22004', 'département is NULL', 'rapport_html: NULL département');
 SELECT throws_ok($$SELECT rapport_html(9901, '74', NULL)$$, '22004', 'year is NULL', 'rapport_html: NULL year');
+SELECT throws_ok($$SELECT rapport_html(9901, '74', 2025)$$, 'P0002', 'bailleur 9901 has no orientation and no yearly parameters in département 74 for 2025',
+	'rapport_html: a year without data');
+INSERT INTO parametre_annuel (bailleur_id, departement, annee) VALUES (9901, '74', 2025);
+SELECT lives_ok($$SELECT rapport_html(9901, '74', 2025)$$, 'rapport_html: a year with its parameters');
 
 -- simuler
 SELECT throws_ok($$SELECT * FROM simuler(NULL, '74', 2025)$$, '22004', 'bailleur is NULL', 'simuler: NULL bailleur');
