@@ -60,6 +60,21 @@ $$;
 COMMENT ON FUNCTION flux.verifier_annee(integer) IS
 	'Raises 22004 on NULL and 22023 unless the year is between 2000 and 2100 (the years of flux.parametre_annuel); used by every yearly function';
 
+-- whether a candidate counts for the réservataire of the convention
+-- (flux.decompte, the bilans, the SNE exchanges: one rule): the
+-- réservataire designated it, management is delegated, or the bailleur
+-- recorded its candidate as counting for the réservataire.  SQL-standard
+-- and immutable: inlined where it is called.
+CREATE FUNCTION flux.compte_pour_reservataire(designe_par flux.designe_par, mode flux.mode_gestion,
+											  bailleur_compte_pour_reservataire boolean)
+	RETURNS boolean
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN designe_par OPERATOR(pg_catalog.=) 'reservataire' OR mode OPERATOR(pg_catalog.=) 'deleguee'
+		OR bailleur_compte_pour_reservataire;
+
+COMMENT ON FUNCTION flux.compte_pour_reservataire(flux.designe_par, flux.mode_gestion, boolean) IS
+	'Whether a candidate counts for the convention''s réservataire: designated by it, under delegated management, or recorded so by the bailleur (bailleur_compte_pour_reservataire)';
+
 CREATE FUNCTION flux.verifier_departement(departement text) RETURNS void
 	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 	SET search_path = pg_catalog, flux, pg_temp
@@ -3604,13 +3619,13 @@ AS $$
 			   EXISTS (SELECT 1 FROM flux.candidature k
 						WHERE k.orientation_id = o.id AND an.r @> k.date_caleol
 						  AND k.decision_caleol IN ('attribution', 'attribution_sous_condition')
-						  AND (k.designe_par = 'reservataire' OR cv.mode = 'deleguee' OR o.bailleur_compte_pour_reservataire)) AS attribuee,
+						  AND flux.compte_pour_reservataire(k.designe_par, cv.mode, o.bailleur_compte_pour_reservataire)) AS attribuee,
 			   EXISTS (SELECT 1 FROM flux.candidature k
 						WHERE k.orientation_id = o.id AND an.r @> k.date_bail
-						  AND (k.designe_par = 'reservataire' OR cv.mode = 'deleguee' OR o.bailleur_compte_pour_reservataire)) AS bail,
+						  AND flux.compte_pour_reservataire(k.designe_par, cv.mode, o.bailleur_compte_pour_reservataire)) AS bail,
 			   EXISTS (SELECT 1 FROM flux.candidature k
 						WHERE k.orientation_id = o.id AND an.r @> k.refus_valide_le
-						  AND (k.designe_par = 'reservataire' OR cv.mode = 'deleguee' OR o.bailleur_compte_pour_reservataire)) AS refus
+						  AND flux.compte_pour_reservataire(k.designe_par, cv.mode, o.bailleur_compte_pour_reservataire)) AS refus
 		  FROM flux.orientation o JOIN flux.convention cv ON cv.id = o.convention_id, an
 	)
 	SELECT c.id, c.reservataire_id, r.nom, c.evenement::text, coalesce(d.dus, 0),
@@ -3734,8 +3749,7 @@ SELECT p.annee, p.bailleur_id, b.nom AS bailleur, p.departement, p.convention_id
 						  JOIN flux.logement l ON l.id = v.logement_id
 						  LEFT JOIN flux.convention cv ON cv.id = o.convention_id
 						  LEFT JOIN flux.candidature k ON k.id = o.attributaire_id
-						 CROSS JOIN LATERAL (SELECT k.designe_par = 'reservataire' OR cv.mode = 'deleguee'
-													OR o.bailleur_compte_pour_reservataire AS compte) x
+						 CROSS JOIN LATERAL (SELECT flux.compte_pour_reservataire(k.designe_par, cv.mode, o.bailleur_compte_pour_reservataire) AS compte) x
 						 WHERE o.convention_id IS NOT NULL OR o.hors_flux = 'non_reserve'
 						 GROUP BY 1, 2, 3, 4, 5, 6) d) u
 			 GROUP BY 1, 2, 3, 4) g) p
@@ -3955,10 +3969,8 @@ SELECT g.annee, g.bailleur_id, b.nom AS bailleur, g.departement, g.convention_id
 				  -- every candidate of the orientation (a join, not a per-row
 				  -- subquery: it runs in the parallel workers)
 				  LEFT JOIN flux.candidature d ON d.orientation_id = o.id
-				 CROSS JOIN LATERAL (SELECT a.designe_par = 'reservataire' OR cv.mode = 'deleguee'
-											OR o.bailleur_compte_pour_reservataire AS compte) x
-				 CROSS JOIN LATERAL (SELECT d.designe_par = 'reservataire' OR cv.mode = 'deleguee'
-											OR o.bailleur_compte_pour_reservataire AS compte) y
+				 CROSS JOIN LATERAL (SELECT flux.compte_pour_reservataire(a.designe_par, cv.mode, o.bailleur_compte_pour_reservataire) AS compte) x
+				 CROSS JOIN LATERAL (SELECT flux.compte_pour_reservataire(d.designe_par, cv.mode, o.bailleur_compte_pour_reservataire) AS compte) y
 				 GROUP BY 1, 2, 3, 4, 5) u
 		 GROUP BY 1, 2, 3, 4) g
   JOIN flux.convention c ON c.id = g.convention_id
@@ -4343,11 +4355,11 @@ SELECT k.id * 10 + e.code AS evenement_id, e.evenement, e.date_evenement,
  -- who is charged with the unit: flux.decompte's rule on a convention
  CROSS JOIN LATERAL (
 	SELECT CASE WHEN o.convention_id IS NOT NULL
-					 AND (k.designe_par = 'reservataire' OR c.mode = 'deleguee' OR o.bailleur_compte_pour_reservataire)
+					 AND flux.compte_pour_reservataire(k.designe_par, c.mode, o.bailleur_compte_pour_reservataire)
 					THEN c.reservataire_id
 				WHEN o.hors_flux = 'premiere_location' THEN l.stock_reservataire_id END AS reservataire_id,
 		   CASE WHEN o.convention_id IS NOT NULL
-					 AND (k.designe_par = 'reservataire' OR c.mode = 'deleguee' OR o.bailleur_compte_pour_reservataire)
+					 AND flux.compte_pour_reservataire(k.designe_par, c.mode, o.bailleur_compte_pour_reservataire)
 					THEN 'contingent du réservataire'
 				WHEN o.convention_id IS NOT NULL THEN 'aucun contingent : candidat désigné par le bailleur'
 				WHEN o.hors_flux = 'non_reserve' THEN 'part non réservée du bailleur'

@@ -267,8 +267,7 @@ SELECT p.annee, p.bailleur_id, b.nom AS bailleur, p.departement, p.convention_id
 						  JOIN flux.logement l ON l.id = v.logement_id
 						  LEFT JOIN flux.convention cv ON cv.id = o.convention_id
 						  LEFT JOIN flux.candidature k ON k.id = o.attributaire_id
-						 CROSS JOIN LATERAL (SELECT k.designe_par = 'reservataire' OR cv.mode = 'deleguee'
-													OR o.bailleur_compte_pour_reservataire AS compte) x
+						 CROSS JOIN LATERAL (SELECT flux.compte_pour_reservataire(k.designe_par, cv.mode, o.bailleur_compte_pour_reservataire) AS compte) x
 						 WHERE o.convention_id IS NOT NULL OR o.hors_flux = 'non_reserve'
 						 GROUP BY 1, 2, 3, 4, 5, 6) d) u
 			 GROUP BY 1, 2, 3, 4) g) p
@@ -485,10 +484,8 @@ SELECT g.annee, g.bailleur_id, b.nom AS bailleur, g.departement, g.convention_id
 				  -- every candidate of the orientation (a join, not a per-row
 				  -- subquery: it runs in the parallel workers)
 				  LEFT JOIN flux.candidature d ON d.orientation_id = o.id
-				 CROSS JOIN LATERAL (SELECT a.designe_par = 'reservataire' OR cv.mode = 'deleguee'
-											OR o.bailleur_compte_pour_reservataire AS compte) x
-				 CROSS JOIN LATERAL (SELECT d.designe_par = 'reservataire' OR cv.mode = 'deleguee'
-											OR o.bailleur_compte_pour_reservataire AS compte) y
+				 CROSS JOIN LATERAL (SELECT flux.compte_pour_reservataire(a.designe_par, cv.mode, o.bailleur_compte_pour_reservataire) AS compte) x
+				 CROSS JOIN LATERAL (SELECT flux.compte_pour_reservataire(d.designe_par, cv.mode, o.bailleur_compte_pour_reservataire) AS compte) y
 				 GROUP BY 1, 2, 3, 4, 5) u
 		 GROUP BY 1, 2, 3, 4) g
   JOIN flux.convention c ON c.id = g.convention_id

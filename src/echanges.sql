@@ -78,11 +78,11 @@ SELECT k.id * 10 + e.code AS evenement_id, e.evenement, e.date_evenement,
  -- who is charged with the unit: flux.decompte's rule on a convention
  CROSS JOIN LATERAL (
 	SELECT CASE WHEN o.convention_id IS NOT NULL
-					 AND (k.designe_par = 'reservataire' OR c.mode = 'deleguee' OR o.bailleur_compte_pour_reservataire)
+					 AND flux.compte_pour_reservataire(k.designe_par, c.mode, o.bailleur_compte_pour_reservataire)
 					THEN c.reservataire_id
 				WHEN o.hors_flux = 'premiere_location' THEN l.stock_reservataire_id END AS reservataire_id,
 		   CASE WHEN o.convention_id IS NOT NULL
-					 AND (k.designe_par = 'reservataire' OR c.mode = 'deleguee' OR o.bailleur_compte_pour_reservataire)
+					 AND flux.compte_pour_reservataire(k.designe_par, c.mode, o.bailleur_compte_pour_reservataire)
 					THEN 'contingent du réservataire'
 				WHEN o.convention_id IS NOT NULL THEN 'aucun contingent : candidat désigné par le bailleur'
 				WHEN o.hors_flux = 'non_reserve' THEN 'part non réservée du bailleur'

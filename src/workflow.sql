@@ -1057,6 +1057,21 @@ COMMENT ON COLUMN flux.echeances.au_terme IS 'What happens then';
 -- Counting for each convention
 --------------------------------------------------------------------------
 
+-- whether a candidate counts for the réservataire of the convention
+-- (flux.decompte, the bilans, the SNE exchanges: one rule): the
+-- réservataire designated it, management is delegated, or the bailleur
+-- recorded its candidate as counting for the réservataire.  SQL-standard
+-- and immutable: inlined where it is called.
+CREATE FUNCTION flux.compte_pour_reservataire(designe_par flux.designe_par, mode flux.mode_gestion,
+											  bailleur_compte_pour_reservataire boolean)
+	RETURNS boolean
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN designe_par OPERATOR(pg_catalog.=) 'reservataire' OR mode OPERATOR(pg_catalog.=) 'deleguee'
+		OR bailleur_compte_pour_reservataire;
+
+COMMENT ON FUNCTION flux.compte_pour_reservataire(flux.designe_par, flux.mode_gestion, boolean) IS
+	'Whether a candidate counts for the convention''s réservataire: designated by it, under delegated management, or recorded so by the bailleur (bailleur_compte_pour_reservataire)';
+
 /*
  * What counts for a convention in year N (DOMAIN.md, "What counts as an
  * attribution"), by its counting event:
@@ -1094,13 +1109,13 @@ AS $$
 			   EXISTS (SELECT 1 FROM flux.candidature k
 						WHERE k.orientation_id = o.id AND an.r @> k.date_caleol
 						  AND k.decision_caleol IN ('attribution', 'attribution_sous_condition')
-						  AND (k.designe_par = 'reservataire' OR cv.mode = 'deleguee' OR o.bailleur_compte_pour_reservataire)) AS attribuee,
+						  AND flux.compte_pour_reservataire(k.designe_par, cv.mode, o.bailleur_compte_pour_reservataire)) AS attribuee,
 			   EXISTS (SELECT 1 FROM flux.candidature k
 						WHERE k.orientation_id = o.id AND an.r @> k.date_bail
-						  AND (k.designe_par = 'reservataire' OR cv.mode = 'deleguee' OR o.bailleur_compte_pour_reservataire)) AS bail,
+						  AND flux.compte_pour_reservataire(k.designe_par, cv.mode, o.bailleur_compte_pour_reservataire)) AS bail,
 			   EXISTS (SELECT 1 FROM flux.candidature k
 						WHERE k.orientation_id = o.id AND an.r @> k.refus_valide_le
-						  AND (k.designe_par = 'reservataire' OR cv.mode = 'deleguee' OR o.bailleur_compte_pour_reservataire)) AS refus
+						  AND flux.compte_pour_reservataire(k.designe_par, cv.mode, o.bailleur_compte_pour_reservataire)) AS refus
 		  FROM flux.orientation o JOIN flux.convention cv ON cv.id = o.convention_id, an
 	)
 	SELECT c.id, c.reservataire_id, r.nom, c.evenement::text, coalesce(d.dus, 0),
