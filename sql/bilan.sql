@@ -79,7 +79,7 @@ SELECT pg_temp.parcours(9008, 9007, NULL, 'non_reserve', '2025-03-03', '07403250
 -- 1.20), 2 attributed (one of which a refusal validated illegitimate), 1
 -- lease (1/6 = 16.67 %)
 SELECT reservataire, taux_du, proposes, part_proposes, attribues, refus_illegitimes, part_attribues,
-       baux, part_baux, proposes_dus, ecart_proposes
+       baux, part_baux, dus_sur_liberes, ecart_proposes
   FROM bilan_reservataire WHERE bailleur_id = 90 ORDER BY reservataire;
 
 -- obligations, per réservataire too (issue 15): leases outside QPV to the

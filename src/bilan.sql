@@ -237,7 +237,7 @@ SELECT p.annee, p.bailleur_id, b.nom AS bailleur, p.departement, p.convention_id
 	   p.proposes, round(100.0 * p.proposes / nullif(p.liberes, 0), 2) AS part_proposes,
 	   p.attribues, p.refus_illegitimes, round(100.0 * p.attribues / nullif(p.liberes, 0), 2) AS part_attribues,
 	   p.baux, round(100.0 * p.baux / nullif(p.liberes, 0), 2) AS part_baux,
-	   round(c.taux::numeric / 100 * z.liberes, 2) AS proposes_dus,
+	   round(c.taux::numeric / 100 * z.liberes, 2) AS dus_sur_liberes,
 	   round(p.proposes - c.taux::numeric / 100 * z.liberes, 2) AS ecart_proposes,
 	   p.baux_bailleur AS baux_designes_bailleur
   FROM (
@@ -326,9 +326,10 @@ COMMENT ON COLUMN flux.bilan_reservataire.baux IS 'Units leased by its candidate
 
 COMMENT ON COLUMN flux.bilan_reservataire.part_baux IS 'baux / logements_liberes, percent';
 
-COMMENT ON COLUMN flux.bilan_reservataire.proposes_dus IS 'Units due by its share of the units freed in the flux on its territory (its communes, for a convention restricted to them)';
+COMMENT ON COLUMN flux.bilan_reservataire.dus_sur_liberes IS
+	'Units due on the year''s actual flow: its share (taux_du) times the units freed in the flux on its territory (its communes, for a convention restricted to them); not flux.parts''s logements_dus, which are due on the forecast flux';
 
-COMMENT ON COLUMN flux.bilan_reservataire.ecart_proposes IS 'Proposed minus due (negative: behind)';
+COMMENT ON COLUMN flux.bilan_reservataire.ecart_proposes IS 'proposes minus dus_sur_liberes (negative: behind)';
 
 COMMENT ON COLUMN flux.bilan_reservataire.baux_designes_bailleur IS 'Units proposed to it and leased by a household the bailleur designated, not counted for it (direct management)';
 
@@ -748,6 +749,24 @@ COMMENT ON FUNCTION flux.verifier_annee_rapport(integer, bigint, text, bigint, t
 	'Raises P0002 when a report would cover a year without data: no convention of the réservataire in force, no orientation on the EPCI''s territory, no orientation nor yearly parameters of the bailleur in the département';
 
 /*
+ * flux.nom_epci: the name an EPCI is called by in the reports: the name of
+ * its réservataire (categorie epci, flux.reservataire.epci = its SIREN),
+ * or "EPCI <SIREN>" when it holds no convention.
+ */
+CREATE FUNCTION flux.nom_epci(epci text)
+	RETURNS text
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT COALESCE(
+		(SELECT pg_catalog.min(r.nom) FROM flux.reservataire r
+		  WHERE r.categorie OPERATOR(pg_catalog.=) 'epci' AND r.epci OPERATOR(pg_catalog.=) $1),
+		'EPCI ' OPERATOR(pg_catalog.||) $1);
+END;
+
+COMMENT ON FUNCTION flux.nom_epci(text) IS
+	'The name of an EPCI in the reports: its réservataire''s name (categorie epci), or EPCI <SIREN>';
+
+/*
  * flux.rapport_reservataire: the yearly bilan a bailleur sends a
  * réservataire before 28 February, as rows (one figure each) for a
  * spreadsheet, a CSV (\copy) or flux.rapport_html.  Sections: the share
@@ -766,7 +785,7 @@ AS $$
 	SELECT 100 + x.ordre, r.bailleur, r.departement, 'part', x.libelle, x.valeur, x.reference, x.unite
 	  FROM flux.bilan_reservataire r
 	 CROSS JOIN LATERAL (VALUES
-		(1, 'logements proposés', r.proposes::numeric, r.proposes_dus, 'logements'),
+		(1, 'logements proposés', r.proposes::numeric, r.dus_sur_liberes, 'logements'),
 		(2, 'part des logements proposés du flux', r.part_proposes, r.taux_du, '%'),
 		(3, 'logements attribués en CALEOL', r.attribues::numeric, NULL::numeric, 'logements'),
 		(4, 'dont refus illégitimes validés', r.refus_illegitimes::numeric, NULL, 'logements'),
@@ -855,17 +874,17 @@ AS $$
 	), nom AS (
 		SELECT b.nom FROM flux.bailleur b WHERE b.id = $1
 	), echelle AS (
-		SELECT greatest(max(greatest(r.proposes, r.proposes_dus)), 1) AS m, count(*) AS n FROM r
+		SELECT greatest(max(greatest(r.proposes, r.dus_sur_liberes)), 1) AS m, count(*) AS n FROM r
 	), barres AS (
 		SELECT xmlagg(xmlconcat(
 				 xmlelement(name text, xmlattributes(0 AS x, 22 * i + 14 AS y, 'font-size:11px' AS style),
 							left(r.reservataire, 38)),
-				 xmlelement(name rect, xmlattributes(260 AS x, 22 * i + 3 AS y, round(300 * r.proposes_dus / e.m, 1) AS width,
+				 xmlelement(name rect, xmlattributes(260 AS x, 22 * i + 3 AS y, round(300 * r.dus_sur_liberes / e.m, 1) AS width,
 													 8 AS height, '#9db4d0' AS fill)),
 				 xmlelement(name rect, xmlattributes(260 AS x, 22 * i + 11 AS y, round(300 * r.proposes / e.m, 1) AS width,
 													 8 AS height, '#1f4e79' AS fill)),
 				 xmlelement(name text, xmlattributes(570 AS x, 22 * i + 14 AS y, 'font-size:11px' AS style),
-							format('%s proposés / %s dus', r.proposes, r.proposes_dus)))
+							format('%s proposés / %s dus', r.proposes, r.dus_sur_liberes)))
 			   ORDER BY r.reservataire) AS svg
 		  FROM (SELECT r.*, row_number() OVER (ORDER BY r.reservataire) - 1 AS i FROM r) r, echelle e
 	), jauges AS (
@@ -903,7 +922,7 @@ AS $$
 						   xmlelement(name th, 'Proposés'), xmlelement(name th, 'Dus'), xmlelement(name th, 'Écart'),
 						   xmlelement(name th, 'Attribués'), xmlelement(name th, 'Baux')),
 				(SELECT xmlagg(xmlelement(name tr, xmlelement(name td, r.reservataire), xmlelement(name td, r.taux_du),
-										  xmlelement(name td, r.proposes), xmlelement(name td, r.proposes_dus),
+										  xmlelement(name td, r.proposes), xmlelement(name td, r.dus_sur_liberes),
 										  xmlelement(name td, r.ecart_proposes), xmlelement(name td, r.attribues),
 										  xmlelement(name td, r.baux)) ORDER BY r.reservataire) FROM r)),
 			xmlelement(name h2, 'Obligations'),

@@ -124,7 +124,7 @@ SELECT is((SELECT array_agg(o.etat::text ORDER BY o.id) FROM orientation o WHERE
 --     nothing proposed, 0 %, due 5 % of 8 = 0.40, 0.40 behind
 SELECT results_eq(
 	$$SELECT reservataire_id, logements_liberes, proposes, part_proposes, attribues, part_attribues, baux, part_baux,
-			 proposes_dus, ecart_proposes, baux_designes_bailleur
+			 dus_sur_liberes, ecart_proposes, baux_designes_bailleur
 		FROM bilan_reservataire WHERE bailleur_id = 9500 AND annee = 2025 ORDER BY reservataire_id$$,
 	$$VALUES (9501::bigint, 8::bigint, 4::bigint, 50.00, 3::bigint, 37.50, 3::bigint, 37.50, 2.40, 1.60, 0::bigint),
 			 (9502, 8, 3, 37.50, 1, 12.50, 1, 12.50, 1.60, 1.40, 1),

@@ -87,7 +87,7 @@ BEGIN
 END $$;
 
 \echo '   The bilan sent to each réservataire before 28 February 2026:'
-SELECT reservataire, taux_du AS "part due %", proposes, proposes_dus AS dus, ecart_proposes AS ecart,
+SELECT reservataire, taux_du AS "part due %", proposes, dus_sur_liberes AS "dus sur libérations", ecart_proposes AS ecart,
        attribues, baux, part_baux AS "part des baux %"
   FROM flux.bilan_reservataire WHERE bailleur_id = 1000 AND annee = 2025 ORDER BY taux_du DESC, reservataire;
 
