@@ -10,7 +10,8 @@
 #
 #   scan      a plain count(*) over the same rows: the year's orientations
 #             joined to their vacancy and unit
-#   bilans    the detailed bilan, per réservataire and the obligations, each
+#   bilans    the detailed bilan, per réservataire, the obligations, the stages
+#             and the hors flux bilan, each
 #             in full (every bailleur)
 #
 # serial (no parallel worker) and with 2 workers; prints the ratios and the
@@ -82,6 +83,11 @@ SELECT o.id, o.id, 'N' || lpad(o.id::text, 12, '0'), 1, o.date_orientation + 3, 
 SQL
 psql -c "VACUUM ANALYZE flux.logement, flux.vacance, flux.orientation, flux.candidature, flux.convention, flux.commune"
 fi
+# each bailleur's yearly parameters, with its forecast of mutations given
+# (bilan_hors_flux reads the forecast against the actual)
+psql -c "INSERT INTO flux.parametre_annuel (bailleur_id, departement, annee, prevision_mutation, prevision_anru)
+	SELECT 3000 + b, ('{01,13,31,33,38,59,67,69,74,75}'::text[])[1 + (b - 1) % 10], y, 1500, 100
+	  FROM generate_series(1, 20) b, generate_series(2023, 2022 + $YEARS) y ON CONFLICT DO NOTHING" >/dev/null
 
 median() { sort -n | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }'; }
 mesure() {	# $1: workers, $2: query -> execution time in ms (every row computed, none sent)
@@ -89,9 +95,10 @@ mesure() {	# $1: workers, $2: query -> execution time in ms (every row computed,
 		-c "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) $2" | sed -n 's/.*"Execution Time": \([0-9.]*\).*/\1/p'
 }
 SCAN="SELECT count(*) FROM flux.orientation o JOIN flux.vacance v ON v.id = o.vacance_id JOIN flux.logement l ON l.id = v.logement_id WHERE o.date_orientation >= '2025-01-01' AND o.date_orientation < '2026-01-01'"
-NOMS=(scan detaille reservataire obligations)
+NOMS=(scan detaille reservataire obligations etapes hors_flux)
 REQ=("$SCAN" "SELECT * FROM flux.bilan_detaille WHERE annee = 2025" "SELECT * FROM flux.bilan_reservataire WHERE annee = 2025"
-	 "SELECT * FROM flux.bilan_obligations WHERE annee = 2025")
+	 "SELECT * FROM flux.bilan_obligations WHERE annee = 2025" "SELECT * FROM flux.bilan_etapes WHERE annee = 2025"
+	 "SELECT * FROM flux.bilan_hors_flux WHERE annee = 2025")
 SQLC="count(*) FILTER (WHERE propose), count(*) FILTER (WHERE attribue), count(*) FILTER (WHERE attribue AND refus_illegitime), count(*) FILTER (WHERE bail), count(*) FILTER (WHERE attribue AND prioritaire), count(*) FILTER (WHERE attribue AND dalo), count(*) FILTER (WHERE bail AND NOT qpv), count(*) FILTER (WHERE bail AND NOT qpv AND quartile = 1), count(*) FILTER (WHERE bail AND NOT qpv AND dalo), count(*) FILTER (WHERE attribue AND qpv), count(*) FILTER (WHERE attribue AND qpv AND quartile BETWEEN 2 AND 4), count(*) FILTER (WHERE attribue AND qpv AND dalo), count(*) FILTER (WHERE bail AND prioritaire)"
 CC="flux.decompte_etapes(propose, attribue, refus_illegitime, bail, qpv, prioritaire, dalo, quartile)"
 G="GROUP BY bailleur_id, departement, reservataire_id"
@@ -115,7 +122,8 @@ v() { cat "$T/$1.$2.m"; }
 rows=$(psql -At -c "SELECT count(*) FROM flux.orientation WHERE date_orientation >= '2025-01-01' AND date_orientation < '2026-01-01'")
 awk -v u="$UNITS" -v wm="$WORK_MEM" -v r="$rows" -v runs="$RUNS" -v s0="$(v scan 0)" -v s2="$(v scan 2)" \
 	-v d0="$(v detaille 0)" -v d2="$(v detaille 2)" -v r0="$(v reservataire 0)" -v r2="$(v reservataire 2)" \
-	-v o0="$(v obligations 0)" -v o2="$(v obligations 2)" 'BEGIN {
+	-v o0="$(v obligations 0)" -v o2="$(v obligations 2)" -v e0="$(v etapes 0)" -v e2="$(v etapes 2)" \
+	-v h0="$(v hors_flux 0)" -v h2="$(v hors_flux 2)" 'BEGIN {
 	printf "%d units, %d orientations in 2025, median of %d interleaved runs, jit off, work_mem %s\n", u, r, runs, wm
 	printf "each bilan computed in full (EXPLAIN ANALYZE of SELECT *: every row, none sent)\n"
 	printf "  %-34s %9s %9s %14s %10s\n", "", "serial", "2 workers", "x count(*)", "speed-up"
@@ -123,7 +131,8 @@ awk -v u="$UNITS" -v wm="$WORK_MEM" -v r="$rows" -v runs="$RUNS" -v s0="$(v scan
 	printf "  %-34s %7.0f ms %7.0f ms %7.2f / %4.2f %10.2f\n", "flux.bilan_detaille", d0, d2, d0 / s0, d2 / s2, d0 / d2
 	printf "  %-34s %7.0f ms %7.0f ms %7.2f / %4.2f %10.2f\n", "flux.bilan_reservataire", r0, r2, r0 / s0, r2 / s2, r0 / r2
 	printf "  %-34s %7.0f ms %7.0f ms %7.2f / %4.2f %10.2f\n", "flux.bilan_obligations", o0, o2, o0 / s0, o2 / s2, o0 / o2
-	printf "  %-34s %7.0f ms %7.0f ms %7.2f / %4.2f\n", "the three one after the other", d0 + r0 + o0, d2 + r2 + o2, (d0 + r0 + o0) / s0, (d2 + r2 + o2) / s2
+	printf "  %-34s %7.0f ms %7.0f ms %7.2f / %4.2f %10.2f\n", "flux.bilan_etapes", e0, e2, e0 / s0, e2 / s2, e0 / e2
+	printf "  %-34s %7.0f ms %7.0f ms %7.2f / %4.2f %10.2f\n", "flux.bilan_hors_flux", h0, h2, h0 / s0, h2 / s2, h0 / h2
 	printf "(ratios: each bilan against count(*), serial / with 2 workers; target within 3)\n"
 }'
 awk -v vs0="$(v vue_sql 0)" -v vs2="$(v vue_sql 2)" -v vc0="$(v vue_c 0)" -v vc2="$(v vue_c 2)" \
