@@ -218,8 +218,9 @@ sur(const Destination *dest, int k, int64 d, bool grand, int c, int tij, int fen
 	return ok;
 }
 
-/* preference among eligible destinations: floor, segments, deadline, index */
+/* preference among eligible destinations: floor, (combined segments,) segments, deadline, index */
 static const Etat *tri_etat;
+static bool tri_mixte;
 
 static int
 preference_cmp(const void *a, const void *b)
@@ -231,6 +232,8 @@ preference_cmp(const void *a, const void *b)
 
 	if (di->priorite != dj->priorite)
 		return di->priorite ? -1 : 1;
+	if (tri_mixte && di->combine != dj->combine)
+		return di->combine > dj->combine ? -1 : 1;
 	if (di->retard != dj->retard)
 		return di->retard > dj->retard ? -1 : 1;
 	if (i == j)
@@ -251,6 +254,20 @@ echeance_cmp(const void *a, const void *b)
 
 Decision
 MoteurClasser(const Destination *dest, int k, int *ordre)
+{
+	return MoteurClasserMixte(dest, k, ordre, false);
+}
+
+/*
+ * The rule with the declared combined segments (mixte: the vacancy belongs
+ * to one or more).  Two changes only, both within the fair mix (the quota
+ * step and its safety check are the same): the combined retard comes right
+ * after the legal floor in the preference, and every eligible destination
+ * whose deadline comes within m units is a candidate (not the first three
+ * only), each still kept only if the look-ahead finds the bound safe.
+ */
+Decision
+MoteurClasserMixte(const Destination *dest, int k, int *ordre, bool mixte)
 {
 	Etat		e;
 	int64	   *donnes = palloc(sizeof(int64) * Max(k, 1));
@@ -297,6 +314,7 @@ MoteurClasser(const Destination *dest, int k, int *ordre)
 			autres[na++] = i;
 	}
 	tri_etat = &e;
+	tri_mixte = mixte;
 	qsort(eligibles, ne, sizeof(int), preference_cmp);
 	qsort(autres, na, sizeof(int), echeance_cmp);
 
@@ -305,7 +323,7 @@ MoteurClasser(const Destination *dest, int k, int *ordre)
 	{
 		int			essais = 0;
 
-		for (i = 0; i < ne && essais < CANDIDATS_MAX; i++)
+		for (i = 0; i < ne && (mixte || essais < CANDIDATS_MAX); i++)
 		{
 			int			c = eligibles[i];
 
@@ -326,7 +344,8 @@ MoteurClasser(const Destination *dest, int k, int *ordre)
 		if (choisi < 0)
 			choisi = tij;
 		if (choisi != tij)
-			decision = dest[choisi].priorite ? DECISION_PRIORITE : DECISION_SEGMENT;
+			decision = dest[choisi].priorite ? DECISION_PRIORITE
+				: (mixte && dest[choisi].combine > dest[tij].combine) ? DECISION_COMBINE : DECISION_SEGMENT;
 		else if (dest[choisi].priorite)
 			decision = DECISION_PRIORITE;
 		ordre[n++] = choisi;
@@ -399,16 +418,17 @@ tableau(ArrayType *arr, Oid type, const char *nom, bool plat, bool nuls_permis,
  *		OUT ordre integer[], OUT decision text)
  * dus: units due so far (share x units of its territory, summed)
  */
-PG_FUNCTION_INFO_V1(flux_classer_destinations);
-Datum
-flux_classer_destinations(PG_FUNCTION_ARGS)
+static Datum
+classer(FunctionCallInfo fcinfo, bool avec_combines)
 {
 	bool	   *vides;		/* the NULL flags of the arrays (none allowed) */
 	Datum	   *parts,
 			   *donnes,
 			   *dus,
 			   *retards,
-			   *priorites;
+			   *priorites,
+			   *combines = NULL;
+	bool		mixte = false;
 	int			k;
 	Destination *dest;
 	int		   *ordre;
@@ -419,7 +439,7 @@ flux_classer_destinations(PG_FUNCTION_ARGS)
 	bool		nuls[2] = {false, false};
 	int64		somme = 0;
 	int			i;
-	static const char *const decisions[] = {"quota", "segment", "priorite"};
+	static const char *const decisions[] = {"quota", "segment", "priorite", "combine"};
 
 	/* the declared type of the shares: flux.taux[] */
 	k = DESTINATIONS(0, get_element_type(get_fn_expr_argtype(fcinfo->flinfo, 0)), "share", &parts);
@@ -431,6 +451,12 @@ flux_classer_destinations(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("the five arrays must have one element per destination (%d)", k),
 				 errhint("Pass shares, units given, units due, segment retards and priorities in the same order.")));
+	if (avec_combines &&
+		DESTINATIONS(5, FLOAT8OID, "combined segment retard", &combines) != k)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("the six arrays must have one element per destination (%d)", k),
+				 errhint("Pass shares, units given, units due, segment retards, priorities and combined segment retards in the same order.")));
 
 	dest = palloc(sizeof(Destination) * Max(k, 1));
 	for (i = 0; i < k; i++)
@@ -440,6 +466,7 @@ flux_classer_destinations(PG_FUNCTION_ARGS)
 		dest[i].du = (int64) llround(DatumGetFloat8(dus[i]) * TAUX_MAX);
 		dest[i].retard = DatumGetFloat8(retards[i]);
 		dest[i].priorite = DatumGetBool(priorites[i]);
+		dest[i].combine = combines ? DatumGetFloat8(combines[i]) : 0;
 		somme += dest[i].part;
 		if (dest[i].part < 0 || dest[i].part > TAUX_MAX)
 			ereport(ERROR,
@@ -459,6 +486,13 @@ flux_classer_destinations(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("segment retard %d is not a number", i + 1),
 					 errhint("Pass a finite number.")));
+		if (combines && isnan(dest[i].combine))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("combined segment retard %d is not a number", i + 1),
+					 errhint("Pass a finite number.")));
+		if (dest[i].combine != 0)
+			mixte = true;
 	}
 	if (somme > TAUX_MAX)
 	{
@@ -472,7 +506,7 @@ flux_classer_destinations(PG_FUNCTION_ARGS)
 	}
 
 	ordre = palloc(sizeof(int) * Max(k, 1));
-	decision = MoteurClasser(dest, k, ordre);
+	decision = MoteurClasserMixte(dest, k, ordre, mixte);
 	resultat = palloc(sizeof(Datum) * Max(k, 1));
 	for (i = 0; i < k; i++)
 		resultat[i] = Int32GetDatum(ordre[i] + 1);
@@ -483,6 +517,27 @@ flux_classer_destinations(PG_FUNCTION_ARGS)
 	valeurs[0] = PointerGetDatum(construct_array(resultat, k, INT4OID, sizeof(int32), true, TYPALIGN_INT));
 	valeurs[1] = CStringGetTextDatum(decisions[decision]);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, valeurs, nuls)));
+}
+
+PG_FUNCTION_INFO_V1(flux_classer_destinations);
+Datum
+flux_classer_destinations(PG_FUNCTION_ARGS)
+{
+	return classer(fcinfo, false);
+}
+
+/*
+ * flux.classer_destinations(parts, donnes, dus, retards, priorites,
+ *		combines double precision[], OUT ordre, OUT decision)
+ * combines: each destination's retard in the declared combined segments of
+ * the vacancy (share x (units of the segment so far + 1) - units it got
+ * there, summed); all zero: exactly the five-argument form.
+ */
+PG_FUNCTION_INFO_V1(flux_classer_destinations_mixte);
+Datum
+flux_classer_destinations_mixte(PG_FUNCTION_ARGS)
+{
+	return classer(fcinfo, true);
 }
 
 /*
@@ -652,6 +707,7 @@ MoteurSimuler(const Simulation *s, SimulationSortie sortie, void *arg)
 				retard += (double) p / TAUX_MAX * (seg_tous[off[d] + code[d]] + 1)
 					- seg_dest[i * cases + off[d] + code[d]];
 			dest[m].retard = retard;
+			dest[m].combine = 0;
 			dest[m].priorite = i < k && s->etat[i] && code[1] == 0
 				&& (double) Max(p, 3000) / TAUX_MAX * (seg_tous[off[1]] + 1)
 				- seg_dest[i * cases + off[1]] >= 1;

@@ -23,6 +23,8 @@ typedef struct Destination
 								 * share) */
 	double		retard;			/* how far behind it is in the vacancy's segments */
 	bool		priorite;		/* a legal floor asks for it (the State outside QPV) */
+	double		combine;		/* how far behind it is in the declared combined
+								 * segments of the vacancy (0 when none) */
 } Destination;
 
 /* what decided the first rank */
@@ -30,7 +32,8 @@ typedef enum Decision
 {
 	DECISION_QUOTA,				/* the quota bound left no other choice */
 	DECISION_SEGMENT,			/* among the choices the bound allowed, the fair mix */
-	DECISION_PRIORITE			/* among them, a legal floor (the State outside QPV) */
+	DECISION_PRIORITE,			/* among them, a legal floor (the State outside QPV) */
+	DECISION_COMBINE			/* among them, a declared combined segment */
 } Decision;
 
 /*
@@ -38,6 +41,7 @@ typedef enum Decision
  * recommendation first.  Returns what decided the first rank.
  */
 extern Decision MoteurClasser(const Destination *d, int k, int *ordre);
+extern Decision MoteurClasserMixte(const Destination *d, int k, int *ordre, bool mixte);
 
 /* the five segment dimensions of a vacancy (docs/orientation.md) */
 #define SIMULATION_DIMENSIONS 5

@@ -30,3 +30,12 @@ CREATE FUNCTION flux.simuler_noyau(parts integer[], debuts date[], fins date[], 
 
 COMMENT ON FUNCTION flux.simuler_noyau(integer[], date[], date[], boolean[], boolean[], date[], integer[], integer[]) IS
 	'The engine over a year of vacancies in memory (flux.simuler prepares its arrays): units due and obtained per destination, dimension and segment code';
+
+CREATE FUNCTION flux.classer_destinations(parts flux.taux[], donnes bigint[], dus double precision[],
+										  retards double precision[], priorites boolean[], combines double precision[],
+										  OUT ordre integer[], OUT decision text)
+	AS 'MODULE_PATHNAME', 'flux_classer_destinations_mixte'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION flux.classer_destinations(flux.taux[], bigint[], double precision[], double precision[], boolean[], double precision[]) IS
+	'The engine''s rule with the declared combined segments of the vacancy (combines: each destination''s retard in them, summed): the same quota bound; in the fair mix the combined retard comes right after the legal floor and every eligible destination due within m units is a candidate; decision combine when it decided; all zero: the five-argument form';
