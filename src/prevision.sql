@@ -353,7 +353,13 @@ BEGIN
 				SELECT r.relocations_prevues INTO relocations
 				  FROM flux.relocations_prevues(bailleur, soustractions_prevues.departement, soustractions_prevues.annee) r;
 			EXCEPTION WHEN no_data_found THEN
-				pourquoi := 'aucun taux de rotation';
+				-- flux.relocations_prevues's reason, in the reader's words
+				pourquoi := CASE WHEN p.source_rotation = 'departementale'
+								 THEN format('taux de rotation publiés du département manquants pour %s à %s',
+											 soustractions_prevues.annee - p.decalage_rotation_publiee - 2,
+											 soustractions_prevues.annee - p.decalage_rotation_publiee)
+								 ELSE format('aucune vacance enregistrée de %s à %s',
+											 soustractions_prevues.annee - 3, soustractions_prevues.annee - 1) END;
 			END;
 		END IF;
 		mutation := round(relocations * p.taux_mutation::numeric / 100)::integer;
