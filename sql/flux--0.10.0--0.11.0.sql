@@ -504,6 +504,673 @@ COMMENT ON FUNCTION flux.recommander(bigint, date, boolean) IS
 -- (section of the words and the language: dus, French texts)
 -- ---------------------------------------------------------------------------
 
+-- Item 10, one language per reader: every text a réservataire or an EPCI
+-- reads in a view or a report is French (the deadlines' au_terme, the
+-- history's motifs written from now on, the sources of a rate, the origins
+-- of a forecast figure, the SNE imputation); errors stay English.  The
+-- French labels of three codes first, as src/prevision.sql has them.
+
+CREATE FUNCTION flux.libelle_definition_rotation(definition flux.definition_rotation) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN CASE definition
+		WHEN 'relocations' THEN 'relocations des logements de plus de deux ans'
+		WHEN 'emmenagements' THEN 'emménagements'
+		WHEN 'disponibles' THEN 'logements disponibles, mises en service comprises' END;
+
+COMMENT ON FUNCTION flux.libelle_definition_rotation(flux.definition_rotation) IS
+	'The French label of an ANCOLS definition of the rotation rate, for the texts a réservataire reads (source_taux)';
+
+CREATE FUNCTION flux.libelle_hors_flux(hors_flux text) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN CASE hors_flux
+		WHEN 'mutation' THEN 'mutations internes'
+		WHEN 'anru' THEN 'relogements ANRU'
+		WHEN 'orcod' THEN 'relogements ORCOD'
+		WHEN 'lhi' THEN 'relogements LHI (lutte contre l''habitat indigne)'
+		WHEN 'vente' THEN 'logements retirés pour la vente'
+		WHEN 'urgence' THEN 'urgences'
+		WHEN 'non_reserve' THEN 'part non réservée du bailleur'
+		WHEN 'premiere_location' THEN 'première mise en location' END;
+
+COMMENT ON FUNCTION flux.libelle_hors_flux(text) IS
+	'The French label of a motive outside the flux (a flux.motif_hors_flux label), for the texts a réservataire reads';
+
+CREATE FUNCTION flux.liste_taux(taux numeric[]) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN (SELECT pg_catalog.string_agg(pg_catalog.replace(pg_catalog.trim_scale(u.t)::text, '.', ',') OPERATOR(pg_catalog.||) ' %', ' ; ' ORDER BY u.i)
+			  FROM pg_catalog.unnest(taux) WITH ORDINALITY u(t, i));
+
+COMMENT ON FUNCTION flux.liste_taux(numeric[]) IS
+	'Rates in percent written the French way (decimal comma, a space before %, separated by semicolons), in order';
+
+-- the forecast: the rate's source and each figure's origin in French
+
+CREATE OR REPLACE FUNCTION flux.relocations_prevues(bailleur bigint, departement text, annee integer)
+	RETURNS TABLE (assiette bigint, definition_rotation flux.definition_rotation,
+				   taux_rotation numeric, source_taux text, relocations_prevues integer)
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	p flux.parametre_annuel;
+	src flux.source_rotation;
+	taux_annuels numeric[];
+	annees integer[];
+	sources text;
+	manquantes text;
+BEGIN
+	PERFORM flux.verifier_portee(bailleur, departement, annee);
+	SELECT * INTO p FROM flux.parametre_annuel pa
+	 WHERE pa.bailleur_id = bailleur AND pa.departement = relocations_prevues.departement
+	   AND pa.annee = relocations_prevues.annee;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'no yearly parameters for bailleur %, département %, year %',
+				bailleur, relocations_prevues.departement, relocations_prevues.annee
+			USING ERRCODE = 'no_data_found',
+				  DETAIL = 'The forecast needs the year''s soustractions and options.',
+				  HINT = format('INSERT INTO flux.parametre_annuel (bailleur_id, departement, annee) VALUES (%s, %L, %s) takes the defaults.',
+								bailleur, relocations_prevues.departement, relocations_prevues.annee);
+	END IF;
+
+	SELECT a.assiette INTO assiette FROM flux.assiette(bailleur, relocations_prevues.departement, relocations_prevues.annee) a;
+	definition_rotation := p.definition_rotation;
+	src := coalesce(p.source_rotation, CASE WHEN p.taux_rotation IS NOT NULL THEN 'imposee' ELSE 'bailleur' END::flux.source_rotation);
+
+	IF src = 'imposee' THEN
+		taux_rotation := p.taux_rotation;
+		source_taux := 'taux imposé dans les paramètres de l''année';
+	ELSIF src = 'departementale' THEN
+		SELECT array_agg(r.taux ORDER BY r.annee), array_agg(r.annee ORDER BY r.annee),
+			   string_agg(DISTINCT r.source, '; ')
+		  INTO taux_annuels, annees, sources
+		  FROM flux.rotation_departementale r
+		 WHERE r.departement = relocations_prevues.departement AND r.definition = p.definition_rotation
+		   AND r.annee BETWEEN relocations_prevues.annee - p.decalage_rotation_publiee - 2 AND relocations_prevues.annee - p.decalage_rotation_publiee;
+		IF coalesce(cardinality(taux_annuels), 0) < 3 THEN
+			SELECT string_agg(y::text, ', ' ORDER BY y) INTO manquantes
+			  FROM generate_series(relocations_prevues.annee - p.decalage_rotation_publiee - 2, relocations_prevues.annee - p.decalage_rotation_publiee) y
+			 WHERE NOT y = ANY (coalesce(annees, '{}'));
+			RAISE EXCEPTION 'no published rotation rate (%) of département % for %', p.definition_rotation,
+					relocations_prevues.departement, manquantes
+				USING ERRCODE = 'no_data_found',
+					  DETAIL = format('The forecast of %s takes the mean of the rates published for %s to %s (flux.parametre_annuel.source_rotation = departementale).',
+									  relocations_prevues.annee, relocations_prevues.annee - p.decalage_rotation_publiee - 2, relocations_prevues.annee - p.decalage_rotation_publiee),
+					  HINT = format('INSERT INTO flux.rotation_departementale (departement, annee, definition, taux, source) VALUES (%L, <year>, %L, <rate>, ''<the RPLS publication>'') for each missing year.',
+									relocations_prevues.departement, p.definition_rotation);
+		END IF;
+		taux_rotation := round((SELECT avg(t) FROM unnest(taux_annuels) t), 2);
+		source_taux := format('moyenne des taux de rotation publiés pour le département %s (%s), %s à %s : %s (%s)',
+							  relocations_prevues.departement, flux.libelle_definition_rotation(p.definition_rotation),
+							  relocations_prevues.annee - p.decalage_rotation_publiee - 2, relocations_prevues.annee - p.decalage_rotation_publiee,
+							  flux.liste_taux(taux_annuels), sources);
+	ELSE
+		SELECT array_agg(r.taux_rotation ORDER BY y) INTO taux_annuels
+		  FROM generate_series(relocations_prevues.annee - 3, relocations_prevues.annee - 1) y,
+			   flux.rotation(bailleur, relocations_prevues.departement, y, p.definition_rotation) r
+		 WHERE r.taux_rotation IS NOT NULL AND r.mouvements > 0;
+		IF taux_annuels IS NULL THEN
+			RAISE EXCEPTION 'no vacancy recorded for bailleur % in département % from % to %',
+					bailleur, relocations_prevues.departement, relocations_prevues.annee - 3, relocations_prevues.annee - 1
+				USING ERRCODE = 'no_data_found',
+					  DETAIL = 'The rotation rate is the mean of the three previous years.',
+					  HINT = 'Load past vacancies into flux.vacance, or set flux.parametre_annuel.taux_rotation, or source_rotation = ''departementale'' with flux.rotation_departementale.';
+		END IF;
+		taux_rotation := round((SELECT avg(t) FROM unnest(taux_annuels) t), 2);
+		source_taux := format('moyenne des taux de rotation du bailleur (%s) sur %s année(s) avant %s : %s',
+							  flux.libelle_definition_rotation(p.definition_rotation),
+							  cardinality(taux_annuels), relocations_prevues.annee, flux.liste_taux(taux_annuels));
+	END IF;
+
+	relocations_prevues := round(assiette * taux_rotation / 100);
+	RETURN NEXT;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION flux.soustractions_prevues(bailleur bigint, departement text, annee integer,
+										   relocations integer DEFAULT NULL)
+	RETURNS TABLE (hors_flux text, prevision integer, origine text)
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	p flux.parametre_annuel;
+	mutation integer;
+	pourquoi text;
+BEGIN
+	PERFORM flux.verifier_portee(bailleur, departement, annee);
+	SELECT * INTO p FROM flux.parametre_annuel pa
+	 WHERE pa.bailleur_id = bailleur AND pa.departement = soustractions_prevues.departement
+	   AND pa.annee = soustractions_prevues.annee;
+	IF NOT FOUND THEN
+		RETURN;
+	END IF;
+	IF p.soustraire_mutation AND p.prevision_mutation IS NULL THEN
+		IF relocations IS NULL THEN
+			BEGIN
+				SELECT r.relocations_prevues INTO relocations
+				  FROM flux.relocations_prevues(bailleur, soustractions_prevues.departement, soustractions_prevues.annee) r;
+			EXCEPTION WHEN no_data_found THEN
+				-- flux.relocations_prevues's reason, in the reader's words
+				pourquoi := CASE WHEN p.source_rotation = 'departementale'
+								 THEN format('taux de rotation publiés du département manquants pour %s à %s',
+											 soustractions_prevues.annee - p.decalage_rotation_publiee - 2,
+											 soustractions_prevues.annee - p.decalage_rotation_publiee)
+								 ELSE format('aucune vacance enregistrée de %s à %s',
+											 soustractions_prevues.annee - 3, soustractions_prevues.annee - 1) END;
+			END;
+		END IF;
+		mutation := round(relocations * p.taux_mutation::numeric / 100)::integer;
+		pourquoi := CASE WHEN relocations IS NULL THEN format('%s des relocations prévues, non calculable : %s', flux.liste_taux(ARRAY[p.taux_mutation::numeric]), pourquoi)
+						 ELSE format('%s des %s relocations prévues', flux.liste_taux(ARRAY[p.taux_mutation::numeric]), relocations) END;
+	ELSIF p.soustraire_mutation THEN
+		mutation := p.prevision_mutation;
+		pourquoi := 'prévision du bailleur';
+	END IF;
+
+	RETURN QUERY VALUES
+		('mutation', mutation, pourquoi),
+		('anru', CASE WHEN p.soustraire_anru THEN p.prevision_anru END, CASE WHEN p.soustraire_anru THEN 'prévision du bailleur' END),
+		('orcod', CASE WHEN p.soustraire_orcod THEN p.prevision_orcod END, CASE WHEN p.soustraire_orcod THEN 'prévision du bailleur' END),
+		('lhi', CASE WHEN p.soustraire_lhi THEN p.prevision_lhi END, CASE WHEN p.soustraire_lhi THEN 'prévision du bailleur' END),
+		('vente', CASE WHEN p.soustraire_vente THEN p.prevision_vente END, CASE WHEN p.soustraire_vente THEN 'prévision du bailleur' END),
+		('urgence', CASE WHEN p.soustraire_urgence THEN p.prevision_urgence END, CASE WHEN p.soustraire_urgence THEN 'prévision du bailleur' END);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION flux.flux_previsionnel(bailleur bigint, departement text, annee integer)
+	RETURNS TABLE (
+		assiette bigint, definition_rotation flux.definition_rotation,
+		taux_rotation numeric, source_taux text, relocations_prevues integer,
+		soustraction_mutation integer, soustraction_anru integer, soustraction_orcod integer,
+		soustraction_lhi integer, soustraction_vente integer, soustraction_urgence integer,
+		soustractions integer, flux_a_repartir integer,
+		report_surestimation integer, origine_report text)
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	s record;
+BEGIN
+	SELECT * INTO STRICT assiette, definition_rotation, taux_rotation, source_taux, relocations_prevues
+	  FROM flux.relocations_prevues(bailleur, flux_previsionnel.departement, flux_previsionnel.annee);
+
+	SELECT coalesce(max(x.prevision) FILTER (WHERE x.hors_flux = 'mutation'), 0),
+		   coalesce(max(x.prevision) FILTER (WHERE x.hors_flux = 'anru'), 0),
+		   coalesce(max(x.prevision) FILTER (WHERE x.hors_flux = 'orcod'), 0),
+		   coalesce(max(x.prevision) FILTER (WHERE x.hors_flux = 'lhi'), 0),
+		   coalesce(max(x.prevision) FILTER (WHERE x.hors_flux = 'vente'), 0),
+		   coalesce(max(x.prevision) FILTER (WHERE x.hors_flux = 'urgence'), 0)
+	  INTO soustraction_mutation, soustraction_anru, soustraction_orcod, soustraction_lhi,
+		   soustraction_vente, soustraction_urgence
+	  FROM flux.soustractions_prevues(bailleur, flux_previsionnel.departement, flux_previsionnel.annee,
+									  relocations_prevues) x;
+	soustractions := soustraction_mutation + soustraction_anru + soustraction_orcod
+		+ soustraction_lhi + soustraction_vente + soustraction_urgence;
+
+	IF soustractions > relocations_prevues THEN
+		RAISE EXCEPTION 'forecast soustractions (%) exceed the expected relettings (%) for bailleur %, département %, year %',
+				soustractions, relocations_prevues, bailleur, flux_previsionnel.departement, flux_previsionnel.annee
+			USING ERRCODE = 'numeric_value_out_of_range',
+				  HINT = 'Lower the prevision_* columns of flux.parametre_annuel, or check the rotation rate.';
+	END IF;
+	flux_a_repartir := relocations_prevues - soustractions;
+
+	-- the overestimate of N-1 not given back during N-1
+	report_surestimation := 0;
+	IF flux_previsionnel.annee > 2000 THEN
+		SELECT coalesce(sum(x.a_reporter), 0)::integer AS total,
+			   string_agg(format('%s : %s (prévu %s, réalisé %s, rendu %s)', flux.libelle_hors_flux(x.hors_flux), x.a_reporter,
+								 x.prevision, x.realise, x.redistribue), ' ; ')
+				   FILTER (WHERE x.a_reporter > 0) AS detail
+		  INTO s
+		  FROM flux.surestimations(bailleur, flux_previsionnel.departement, flux_previsionnel.annee - 1) x;
+		report_surestimation := s.total;
+		origine_report := CASE WHEN s.total > 0
+							   THEN format('surestimation de %s : %s', flux_previsionnel.annee - 1, s.detail) END;
+	END IF;
+	RETURN NEXT;
+END
+$$;
+
+-- the shares: the source of each rate in French
+
+CREATE OR REPLACE FUNCTION flux.parts(bailleur bigint, departement text, annee integer)
+	RETURNS TABLE (convention_id bigint, reservataire_id bigint, reservataire text, categorie text,
+				   taux numeric, source_taux text, fraction_annee numeric, fraction_territoire numeric,
+				   taux_effectif numeric, flux_a_repartir integer, logements_dus integer,
+				   dont_report integer, origine_report text)
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	jan1 date;
+	fin date;
+	jours integer;
+	total integer;
+	a bigint;
+	conventions bigint[];
+	reservataires bigint[];
+	noms text[];
+	categories text[];
+	taux_lus numeric[];
+	sources text[];
+	fractions_annee numeric[];
+	fractions_territoire numeric[];
+	effectifs numeric[];
+	dus integer[];
+	somme numeric;
+	i integer;
+	report integer;
+	origine text;
+	propre integer;
+	pris integer := 0;
+	ajouts integer[];
+BEGIN
+	PERFORM flux.verifier_portee(bailleur, departement, annee);
+	jan1 := make_date(annee, 1, 1);
+	fin := make_date(annee + 1, 1, 1);
+	jours := fin - jan1;
+	SELECT p.flux_a_repartir, p.assiette, p.report_surestimation, p.origine_report INTO total, a, report, origine
+	  FROM flux.flux_previsionnel(bailleur, departement, annee) p;
+
+	SELECT array_agg(x.convention_id ORDER BY x.ordre, x.cle), array_agg(x.reservataire_id ORDER BY x.ordre, x.cle),
+		   array_agg(x.nom ORDER BY x.ordre, x.cle), array_agg(x.categorie ORDER BY x.ordre, x.cle),
+		   array_agg(x.taux ORDER BY x.ordre, x.cle), array_agg(x.source ORDER BY x.ordre, x.cle),
+		   array_agg(x.fraction_annee ORDER BY x.ordre, x.cle), array_agg(x.territoire ORDER BY x.ordre, x.cle),
+		   array_agg(x.effectif ORDER BY x.ordre, x.cle), sum(x.effectif)
+	  INTO conventions, reservataires, noms, categories, taux_lus, sources,
+		   fractions_annee, fractions_territoire, effectifs, somme
+	  FROM (
+		WITH ac AS MATERIALIZED (
+			SELECT k.depcom, k.assiette FROM flux.assiette_communes(parts.bailleur, parts.departement, parts.annee) k
+		), brut AS (
+			SELECT 1 AS ordre, c.id AS cle, c.id AS convention_id, c.reservataire_id, r.nom, r.categorie::text AS categorie,
+				   coalesce(t.taux, c.taux)::numeric AS taux,
+				   CASE WHEN t.taux IS NOT NULL THEN t.source ELSE 'taux de la convention' END AS source,
+				   upper(v.p) - lower(v.p) AS jours_en_vigueur,
+				   CASE WHEN c.communes IS NULL THEN 1::numeric
+						WHEN a = 0 THEN 0::numeric
+						ELSE (SELECT coalesce(sum(ac.assiette), 0) FROM ac WHERE ac.depcom = ANY (c.communes))::numeric / a
+				   END AS territoire
+			  FROM flux.convention c
+			  JOIN flux.reservataire r ON r.id = c.reservataire_id
+			  -- the rate applied for N or before; else the one an update of a
+			  -- later year replaced; else the convention's
+			  LEFT JOIN LATERAL (
+				SELECT x.taux, x.source FROM (
+					SELECT 1 AS o, ta.annee AS y, ta.taux, format('taux actualisé pour %s', ta.annee) AS source
+					  FROM flux.taux_annuel ta
+					 WHERE ta.convention_id = c.id AND ta.applique AND ta.annee <= parts.annee
+					UNION ALL
+					SELECT 2, -ta.annee, ta.taux_precedent, format('taux en vigueur avant l''actualisation de %s', ta.annee)
+					  FROM flux.taux_annuel ta
+					 WHERE ta.convention_id = c.id AND ta.applique AND ta.annee > parts.annee
+					   AND ta.taux_precedent IS NOT NULL) x
+				 ORDER BY x.o, x.y DESC LIMIT 1) t ON true
+			 CROSS JOIN LATERAL (SELECT daterange(c.date_effet, c.date_fin) * daterange(jan1, fin) AS p) v
+			 WHERE c.bailleur_id = parts.bailleur AND c.departement = parts.departement
+			   AND c.regime = 'flux' AND NOT isempty(v.p)
+			UNION ALL
+			SELECT 2, p.id, ce.id, ce.reservataire_id, r.nom, r.categorie::text,
+				   CASE WHEN a = 0 THEN 0 ELSE flux.taux_reservataire(n.logements, a::integer)::numeric END,
+				   format('reprise par le préfet (%s) : %s logement(s) de la convention en stock %s', p.arrete, n.logements, p.convention_id),
+				   upper(v.p) - lower(v.p), 1::numeric
+			  FROM flux.reprise_prefet p
+			  JOIN flux.convention ce ON ce.id = p.convention_etat_id
+			  JOIN flux.reservataire r ON r.id = ce.reservataire_id
+			 CROSS JOIN LATERAL (SELECT daterange(p.date_debut, p.date_fin) * daterange(jan1, fin) AS p) v
+			 CROSS JOIN LATERAL (
+				SELECT count(*)::integer AS logements
+				  FROM flux.reprise_prefet_logement pl
+				  -- units of the assiette of N whose right still runs on 1 January N
+				  JOIN flux.logements_classes(parts.bailleur, parts.annee, parts.departement) k
+					ON k.logement_id = pl.logement_id AND k.classement = 'assiette'
+				 WHERE pl.reprise_id = p.id AND coalesce(pl.fin_droits, 'infinity') > jan1) n
+			 WHERE ce.bailleur_id = parts.bailleur AND ce.departement = parts.departement
+			   AND NOT isempty(v.p)
+		)
+		SELECT b.*, round(b.jours_en_vigueur::numeric / jours, 4) AS fraction_annee,
+			   floor(b.taux * b.jours_en_vigueur / jours * b.territoire * 100) / 100 AS effectif
+		  FROM brut b) x;
+
+	IF somme > 100 THEN
+		RAISE EXCEPTION 'shares of bailleur %''s flux in département % add up to % in %, more than 100%%',
+				bailleur, departement, trim_scale(somme) || '%', annee
+			USING ERRCODE = 'numeric_value_out_of_range',
+				  DETAIL = 'Shares: ' || (SELECT string_agg(format('%s (convention %s) %s%%', c, v, trim_scale(e)), ', ')
+											 FROM unnest(categories, conventions, effectifs) u(c, v, e)) || '.',
+				  HINT = 'A préfet''s decision adds units to the State''s share: lower another share, or lift the decision (flux.lever_reprise_prefet).';
+	END IF;
+	dus := flux.repartir(total, coalesce(effectifs::flux.taux[], '{}'));
+
+	-- the overestimate of N-1 not given back: taken from the bailleur's own
+	-- share and given to the shares in proportion to them (largest
+	-- remainders, ties to the first), as far as its own share holds
+	propre := total - coalesce((SELECT sum(d) FROM unnest(dus) d), 0);
+	IF report > 0 AND somme > 0 THEN
+		pris := least(report, propre);
+		SELECT array_agg(q.n ORDER BY q.i) INTO ajouts
+		  FROM (SELECT u.i, (floor(pris * u.e / somme)
+							 + CASE WHEN row_number() OVER (ORDER BY pris * u.e / somme - floor(pris * u.e / somme) DESC, u.i)
+										 <= pris - sum(floor(pris * u.e / somme)) OVER () THEN 1 ELSE 0 END)::integer AS n
+				  FROM unnest(effectifs) WITH ORDINALITY u(e, i)) q;
+	END IF;
+	IF report > 0 AND pris < report THEN
+		origine := origine || CASE WHEN coalesce(somme, 0) = 0
+			THEN format(' ; aucun repris : pas de part de réservataire à qui donner les %s logement(s)', report)
+			ELSE format(' ; %s des %s logement(s) repris : la part propre du bailleur n''en compte pas plus', pris, report) END;
+	END IF;
+
+	FOR i IN 1 .. coalesce(cardinality(conventions), 0) LOOP
+		convention_id := conventions[i];
+		reservataire_id := reservataires[i];
+		reservataire := noms[i];
+		categorie := categories[i];
+		taux := trim_scale(taux_lus[i]);
+		source_taux := sources[i];
+		fraction_annee := fractions_annee[i];
+		fraction_territoire := round(fractions_territoire[i], 4);
+		taux_effectif := trim_scale(effectifs[i]);
+		flux_a_repartir := total;
+		dont_report := coalesce(ajouts[i], 0);
+		logements_dus := dus[i] + dont_report;
+		origine_report := origine;
+		RETURN NEXT;
+	END LOOP;
+
+	-- the bailleur's unreserved share takes the rest
+	convention_id := NULL;
+	reservataire_id := NULL;
+	reservataire := NULL;
+	categorie := 'non_reserve';
+	taux_effectif := trim_scale(100 - coalesce(somme, 0));
+	taux := taux_effectif;
+	source_taux := '100 % moins les parts des réservataires';
+	fraction_annee := 1;
+	fraction_territoire := 1;
+	flux_a_repartir := total;
+	dont_report := -pris;
+	logements_dus := propre - pris;
+	origine_report := origine;
+	RETURN NEXT;
+END
+$$;
+
+-- the workflow: what happens at each deadline's term, and the history's
+-- motifs, in French (rows already written keep their words)
+
+CREATE OR REPLACE VIEW flux.echeances WITH (security_invoker = true) AS
+SELECT e.orientation_id, e.candidature_id, v.logement_id, o.convention_id, c.bailleur_id, c.reservataire_id,
+	   e.echeance_de, e.echeance, e.a_la_charge_de,
+	   flux.jours_ouvres_entre(CURRENT_DATE, e.echeance, o.zone) AS jours_ouvres_restants,
+	   e.echeance < CURRENT_DATE AS en_retard, e.au_terme
+  FROM (
+	SELECT o.id AS orientation_id, NULL::bigint AS candidature_id, 'reponse_reservataire'::text AS echeance_de,
+		   o.echeance_reponse AS echeance, 'reservataire'::text AS a_la_charge_de,
+		   'le silence vaut acceptation, ou l''orientation expire (selon la convention)'::text AS au_terme
+	  FROM flux.orientation o WHERE o.etat = 'proposee'
+	UNION ALL
+	SELECT o.id, NULL, 'designation', o.echeance_designation, 'reservataire',
+		   'sans candidat, le logement revient au bailleur ; avec moins de candidats que demandé, le bailleur peut compléter la liste'
+	  FROM flux.orientation o WHERE o.etat IN ('acceptee', 'candidats_designes') AND o.echeance_designation IS NOT NULL
+	UNION ALL
+	SELECT o.id, NULL, 'impossibilite', o.echeance_impossibilite, 'reservataire',
+		   'dernier jour pour signaler l''impossibilité de désigner (à compter de l''orientation) ; rien ne s''ensuit'
+	  FROM flux.orientation o WHERE o.etat = 'acceptee' AND o.echeance_impossibilite IS NOT NULL
+	UNION ALL
+	SELECT k.orientation_id, k.id, 'reponse_menage', k.echeance_reponse_menage, 'menage',
+		   'le silence vaut refus'
+	  FROM flux.candidature k WHERE k.date_proposition IS NOT NULL AND k.reponse_menage IS NULL
+  ) e
+  JOIN flux.orientation o ON o.id = e.orientation_id
+  JOIN flux.vacance v ON v.id = o.vacance_id
+  LEFT JOIN flux.convention c ON c.id = o.convention_id;
+
+CREATE OR REPLACE FUNCTION flux.candidature_apres() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	etape text;
+	origine text;
+BEGIN
+	origine := flux.origine_courante();
+	IF TG_OP = 'INSERT' THEN
+		INSERT INTO flux.orientation_historique (orientation_id, candidature_id, de, vers, origine, motif)
+		VALUES (NEW.orientation_id, NEW.id, NULL, 'candidat_designe', origine,
+				format('rang %s, désigné par %s', NEW.rang, CASE NEW.designe_par WHEN 'bailleur' THEN 'le bailleur' ELSE 'le réservataire' END));
+		UPDATE flux.orientation SET etat = 'candidats_designes', motif = 'candidats désignés'
+		 WHERE id = NEW.orientation_id AND etat = 'acceptee';
+		RETURN NULL;
+	END IF;
+
+	IF NEW.decision_caleol IS DISTINCT FROM OLD.decision_caleol THEN
+		etape := 'caleol_' || NEW.decision_caleol;
+		INSERT INTO flux.orientation_historique (orientation_id, candidature_id, de, vers, origine, motif)
+		VALUES (NEW.orientation_id, NEW.id, 'candidat_designe', etape, origine, NEW.motif_caleol);
+		IF NEW.decision_caleol IN ('attribution', 'attribution_sous_condition') THEN
+			UPDATE flux.orientation SET etat = 'attribuee', date_attribution = NEW.date_caleol,
+				   motif = format('attribué par la CALEOL du %s au candidat %s', to_char(NEW.date_caleol, 'DD/MM/YYYY'), NEW.id)
+			 WHERE id = NEW.orientation_id AND etat = 'candidats_designes';
+		END IF;
+	END IF;
+	IF NEW.date_proposition IS DISTINCT FROM OLD.date_proposition THEN
+		INSERT INTO flux.orientation_historique (orientation_id, candidature_id, de, vers, origine, motif)
+		VALUES (NEW.orientation_id, NEW.id, NULL, 'proposition', origine,
+				format('réponse attendue au plus tard le %s ; taux d''effort %s ; offre adaptée : %s', to_char(NEW.echeance_reponse_menage, 'DD/MM/YYYY'),
+					   coalesce(replace(NEW.taux_effort::text, '.', ',') || ' %', 'inconnu'),
+					   CASE NEW.offre_adaptee WHEN true THEN 'oui' WHEN false THEN 'non' ELSE 'inconnu' END));
+	END IF;
+	IF NEW.reponse_menage IS DISTINCT FROM OLD.reponse_menage THEN
+		INSERT INTO flux.orientation_historique (orientation_id, candidature_id, de, vers, origine, motif)
+		VALUES (NEW.orientation_id, NEW.id, 'proposition', 'reponse_' || NEW.reponse_menage, origine, NEW.motif_refus);
+		IF NEW.reponse_menage IN ('refusee', 'sans_reponse') AND NOT EXISTS (
+			SELECT 1 FROM flux.candidature k
+			 WHERE k.orientation_id = NEW.orientation_id AND k.id <> NEW.id
+			   AND k.decision_caleol IN ('attribution', 'attribution_sous_condition')
+			   AND (k.reponse_menage IS NULL OR k.reponse_menage = 'acceptee')) THEN
+			UPDATE flux.orientation SET etat = 'candidats_designes',
+				   motif = format('le candidat %s %s', NEW.id,
+								  CASE NEW.reponse_menage WHEN 'refusee' THEN 'a refusé la proposition' ELSE 'n''a pas répondu à la proposition' END)
+			 WHERE id = NEW.orientation_id AND etat = 'attribuee';
+		END IF;
+	END IF;
+	IF NEW.refus_valide_le IS DISTINCT FROM OLD.refus_valide_le AND NEW.refus_valide_le IS NOT NULL THEN
+		INSERT INTO flux.orientation_historique (orientation_id, candidature_id, de, vers, origine, motif)
+		VALUES (NEW.orientation_id, NEW.id, 'reponse_' || NEW.reponse_menage, 'refus_illegitime_valide', origine,
+				format('validé par le réservataire le %s', to_char(NEW.refus_valide_le, 'DD/MM/YYYY')));
+	END IF;
+	IF NEW.date_bail IS DISTINCT FROM OLD.date_bail THEN
+		INSERT INTO flux.orientation_historique (orientation_id, candidature_id, de, vers, origine, motif)
+		VALUES (NEW.orientation_id, NEW.id, 'reponse_acceptee', 'bail', origine, format('bail signé le %s', to_char(NEW.date_bail, 'DD/MM/YYYY')));
+		UPDATE flux.orientation SET etat = 'bail_signe', date_bail = NEW.date_bail,
+			   motif = format('bail signé le %s par le candidat %s', to_char(NEW.date_bail, 'DD/MM/YYYY'), NEW.id)
+		 WHERE id = NEW.orientation_id;
+		UPDATE flux.vacance v SET date_relocation = NEW.date_bail
+		  FROM flux.orientation o WHERE o.id = NEW.orientation_id AND v.id = o.vacance_id;
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION flux.balayer_echeances(a_la_date timestamptz DEFAULT now())
+	RETURNS TABLE (orientation_id bigint, candidature_id bigint, de text, vers text, echeance date)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+	jour date := a_la_date::date;
+BEGIN
+	IF a_la_date IS NULL OR NOT isfinite(a_la_date) THEN
+		RAISE EXCEPTION 'the sweep needs a finite date, not %', coalesce(a_la_date::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Call flux.appliquer_echeances() for now, or pass a timestamp.';
+	END IF;
+
+	RETURN QUERY
+	WITH cibles AS (
+		SELECT o.id FROM flux.orientation o
+		 WHERE o.etat OPERATOR(pg_catalog.=) 'proposee' AND o.echeance_reponse < jour
+		   FOR UPDATE SKIP LOCKED
+	)
+	UPDATE flux.orientation o
+	   SET etat = CASE WHEN c.silence_vaut_acceptation THEN 'acceptee' ELSE 'expiree' END::flux.etat_orientation,
+		   date_reponse = o.echeance_reponse,
+		   motif = format('pas de réponse au %s : %s', to_char(o.echeance_reponse, 'DD/MM/YYYY'),
+						  CASE WHEN c.silence_vaut_acceptation THEN 'le silence vaut acceptation' ELSE 'orientation expirée' END)
+	  FROM cibles, flux.convention c
+	 WHERE o.id = cibles.id AND c.id = o.convention_id
+	   AND o.etat OPERATOR(pg_catalog.=) 'proposee' AND o.echeance_reponse < jour
+	RETURNING o.id, NULL::bigint, 'proposee'::text, o.etat::text, o.echeance_reponse AS echeance;
+
+	RETURN QUERY
+	WITH cibles AS (
+		SELECT o.id FROM flux.orientation o
+		 WHERE o.etat OPERATOR(pg_catalog.=) 'acceptee' AND o.echeance_designation < jour
+		   AND NOT EXISTS (SELECT 1 FROM flux.candidature k WHERE k.orientation_id = o.id)
+		   FOR UPDATE SKIP LOCKED
+	)
+	UPDATE flux.orientation o
+	   SET etat = 'restituee',
+		   motif = format('aucun candidat au %s : le logement revient au bailleur (nouvelle orientation, désignation par le bailleur ou prolongation)', to_char(o.echeance_designation, 'DD/MM/YYYY'))
+	  FROM cibles
+	 WHERE o.id = cibles.id AND o.etat OPERATOR(pg_catalog.=) 'acceptee' AND o.echeance_designation < jour
+	   AND NOT EXISTS (SELECT 1 FROM flux.candidature k WHERE k.orientation_id = o.id)
+	RETURNING o.id, NULL::bigint, 'acceptee'::text, o.etat::text, o.echeance_designation AS echeance;
+
+	RETURN QUERY
+	WITH cibles AS (
+		SELECT k.id FROM flux.candidature k JOIN flux.orientation o ON o.id = k.orientation_id
+		 WHERE k.date_proposition IS NOT NULL AND k.reponse_menage IS NULL
+		   AND k.echeance_reponse_menage < jour AND o.etat OPERATOR(pg_catalog.=) 'attribuee'
+		   FOR UPDATE OF k SKIP LOCKED
+	)
+	UPDATE flux.candidature k
+	   SET reponse_menage = 'sans_reponse', date_reponse_menage = k.echeance_reponse_menage,
+		   motif_refus = format('pas de réponse au %s : le silence vaut refus', to_char(k.echeance_reponse_menage, 'DD/MM/YYYY'))
+	  FROM cibles, flux.orientation o
+	 WHERE k.id = cibles.id AND k.reponse_menage IS NULL AND k.echeance_reponse_menage < jour
+	   AND o.id = k.orientation_id AND o.etat OPERATOR(pg_catalog.=) 'attribuee'
+	RETURNING k.orientation_id, k.id, 'proposition'::text, 'reponse_sans_reponse'::text, k.echeance_reponse_menage AS echeance;
+
+	-- the deadlines at whose term the conventions name no change of state:
+	-- the sweep records that each passed, once (the unique index
+	-- orientation_historique_echeance_constatee), and changes nothing.
+	-- The notice that the réservataire cannot designate (Ornex art. 6): the
+	-- convention says what the bailleur may do once told, nothing of a
+	-- silence; the designation deadline still runs.
+	RETURN QUERY
+	WITH cibles AS (
+		SELECT o.id, o.echeance_impossibilite, o.echeance_designation FROM flux.orientation o
+		 WHERE o.etat OPERATOR(pg_catalog.=) 'acceptee' AND o.echeance_impossibilite < jour
+		   AND NOT EXISTS (SELECT 1 FROM flux.orientation_historique h
+							WHERE h.orientation_id = o.id AND h.vers OPERATOR(pg_catalog.=) 'echeance_impossibilite')
+		   FOR UPDATE OF o SKIP LOCKED
+	), notes AS (
+		INSERT INTO flux.orientation_historique (orientation_id, de, vers, origine, motif)
+		SELECT cibles.id, 'acceptee', 'echeance_impossibilite', flux.origine_courante(),
+			   format('pas de signalement d''impossibilité de désigner au %s : rien ne s''ensuit (la convention ne prévoit aucune conséquence) ; les candidats sont attendus au plus tard le %s',
+					  to_char(cibles.echeance_impossibilite, 'DD/MM/YYYY'), to_char(cibles.echeance_designation, 'DD/MM/YYYY'))
+		  FROM cibles
+		ON CONFLICT (orientation_id, vers) WHERE vers IN ('echeance_impossibilite', 'echeance_designation') DO NOTHING
+		RETURNING flux.orientation_historique.orientation_id
+	)
+	SELECT notes.orientation_id, NULL::bigint, 'acceptee'::text, 'echeance_impossibilite'::text, cibles.echeance_impossibilite
+	  FROM notes JOIN cibles ON cibles.id = notes.orientation_id;
+
+	-- The designation deadline passed with fewer candidates than the
+	-- convention asks for (Ornex art. 6 table, Publier art. 5.3): the
+	-- bailleur may complete the list (a candidate designe_par bailleur,
+	-- which the deadline does not bind); the réservataire can no longer
+	-- designate (candidature_avant_insertion).  Nothing else follows.
+	RETURN QUERY
+	WITH cibles AS (
+		SELECT o.id, o.echeance_designation, n.candidats,
+			   CASE WHEN n.dalo THEN c.candidats_max_dalo ELSE c.candidats_max END AS attendus
+		  FROM flux.orientation o
+		  JOIN flux.convention c ON c.id = o.convention_id
+		  CROSS JOIN LATERAL (SELECT count(*) AS candidats, bool_or(k.dalo) AS dalo
+								FROM flux.candidature k WHERE k.orientation_id = o.id) n
+		 WHERE o.etat OPERATOR(pg_catalog.=) 'candidats_designes' AND o.echeance_designation < jour
+		   AND n.candidats < CASE WHEN n.dalo THEN c.candidats_max_dalo ELSE c.candidats_max END
+		   AND NOT EXISTS (SELECT 1 FROM flux.orientation_historique h
+							WHERE h.orientation_id = o.id AND h.vers OPERATOR(pg_catalog.=) 'echeance_designation')
+		   FOR UPDATE OF o SKIP LOCKED
+	), notes AS (
+		INSERT INTO flux.orientation_historique (orientation_id, de, vers, origine, motif)
+		SELECT cibles.id, 'candidats_designes', 'echeance_designation', flux.origine_courante(),
+			   format('%s candidat(s) sur %s au %s : le bailleur peut compléter la liste ; rien d''autre ne s''ensuit',
+					  cibles.candidats, cibles.attendus, to_char(cibles.echeance_designation, 'DD/MM/YYYY'))
+		  FROM cibles
+		ON CONFLICT (orientation_id, vers) WHERE vers IN ('echeance_impossibilite', 'echeance_designation') DO NOTHING
+		RETURNING flux.orientation_historique.orientation_id
+	)
+	SELECT notes.orientation_id, NULL::bigint, 'candidats_designes'::text, 'echeance_designation'::text, cibles.echeance_designation
+	  FROM notes JOIN cibles ON cibles.id = notes.orientation_id;
+END
+$$;
+
+-- the SNE exchanges: a motive outside the flux named in words
+
+CREATE OR REPLACE VIEW flux.evenements_sne WITH (security_invoker = true) AS
+SELECT k.id * 10 + e.code AS evenement_id, e.evenement, e.date_evenement,
+	   extract(year FROM e.date_evenement)::integer AS annee,
+	   bo.bailleur_id, bo.bailleur, b.siren AS siren_bailleur, bo.departement,
+	   k.nud, k.id AS candidature_id, o.id AS orientation_id,
+	   bo.logement_id, l.ident_rep AS numero_rpls, l.ident_int, bo.depcom, bo.commune,
+	   bo.convention_id, bo.reservataire_id, bo.reservataire, c.mode::text AS gestion,
+	   bo.hors_flux, k.designe_par::text AS designe_par,
+	   k.dalo, k.dalo OR k.prioritaire AS prioritaire, k.critere_priorite,
+	   CASE WHEN e.code = 1 THEN
+		   CASE k.decision_caleol WHEN 'attribution' THEN 'attribution'
+								  WHEN 'attribution_sous_condition' THEN 'attribution sous condition'
+								  WHEN 'non_attribution' THEN 'non-attribution'
+								  WHEN 'irrecevable' THEN 'irrecevable' END END AS decision_caleol,
+	   CASE WHEN e.code = 1 THEN k.rang_caleol::integer END AS rang_caleol,
+	   CASE WHEN e.code = 1 THEN k.motif_caleol END AS motif_caleol,
+	   CASE WHEN e.code = 2 THEN k.echeance_reponse_menage END AS echeance_reponse,
+	   CASE WHEN e.code = 3 THEN
+		   CASE k.reponse_menage WHEN 'refusee' THEN 'refus' ELSE 'absence de réponse' END END AS reponse_menage,
+	   -- the reasons the household invoked; silence invokes none (the
+	   -- sweep's own note in motif_refus is not the household's)
+	   CASE WHEN e.code = 3 AND k.reponse_menage = 'refusee' THEN k.motif_refus END AS motif_refus,
+	   CASE WHEN e.code = 4 THEN i.reservataire_id END AS reservataire_impute_id,
+	   CASE WHEN e.code = 4 THEN ri.nom END AS reservataire_impute,
+	   CASE WHEN e.code = 4 THEN i.imputation END AS imputation,
+	   CASE WHEN e.code = 4 AND (k.dalo OR k.prioritaire) THEN k.critere_priorite END AS motif_priorite
+  FROM flux.candidature k
+  -- the orientation's unit, bailleur, commune and destination as every
+  -- bilan has them
+  JOIN flux.bilan_orientation bo ON bo.orientation_id = k.orientation_id
+  JOIN flux.orientation o ON o.id = k.orientation_id
+  JOIN flux.logement l ON l.id = bo.logement_id
+  JOIN flux.bailleur b ON b.id = bo.bailleur_id
+  LEFT JOIN flux.convention c ON c.id = o.convention_id
+ CROSS JOIN LATERAL (VALUES
+	(1, 'decision_caleol', k.date_caleol),
+	(2, 'proposition', k.date_proposition),
+	(3, 'refus_menage', CASE WHEN k.reponse_menage IN ('refusee', 'sans_reponse') THEN k.date_reponse_menage END),
+	(4, 'bail', k.date_bail)) e (code, evenement, date_evenement)
+ -- who is charged with the unit: flux.decompte's rule on a convention
+ CROSS JOIN LATERAL (
+	SELECT CASE WHEN o.convention_id IS NOT NULL
+					 AND flux.compte_pour_reservataire(k.designe_par, c.mode, o.bailleur_compte_pour_reservataire)
+					THEN c.reservataire_id
+				WHEN o.hors_flux = 'premiere_location' THEN l.stock_reservataire_id END AS reservataire_id,
+		   CASE WHEN o.convention_id IS NOT NULL
+					 AND flux.compte_pour_reservataire(k.designe_par, c.mode, o.bailleur_compte_pour_reservataire)
+					THEN 'contingent du réservataire'
+				WHEN o.convention_id IS NOT NULL THEN 'aucun contingent : candidat désigné par le bailleur'
+				WHEN o.hors_flux = 'non_reserve' THEN 'part non réservée du bailleur'
+				WHEN o.hors_flux = 'premiere_location' AND l.stock_reservataire_id IS NOT NULL
+					THEN 'stock du réservataire (première mise en location)'
+				ELSE 'aucun contingent : hors flux (' || flux.libelle_hors_flux(o.hors_flux::text) || ')' END AS imputation) i
+  LEFT JOIN flux.reservataire ri ON ri.id = i.reservataire_id
+ WHERE e.date_evenement IS NOT NULL
+ ORDER BY e.date_evenement, k.id * 10 + e.code;
+
+
 -- ---------------------------------------------------------------------------
 -- (section of the CSV exports)
 -- ---------------------------------------------------------------------------

@@ -88,7 +88,7 @@ SELECT k.id * 10 + e.code AS evenement_id, e.evenement, e.date_evenement,
 				WHEN o.hors_flux = 'non_reserve' THEN 'part non réservée du bailleur'
 				WHEN o.hors_flux = 'premiere_location' AND l.stock_reservataire_id IS NOT NULL
 					THEN 'stock du réservataire (première mise en location)'
-				ELSE 'aucun contingent : hors flux (' || o.hors_flux::text || ')' END AS imputation) i
+				ELSE 'aucun contingent : hors flux (' || flux.libelle_hors_flux(o.hors_flux::text) || ')' END AS imputation) i
   LEFT JOIN flux.reservataire ri ON ri.id = i.reservataire_id
  WHERE e.date_evenement IS NOT NULL
  ORDER BY e.date_evenement, k.id * 10 + e.code;

@@ -235,7 +235,7 @@ BEGIN
 		), brut AS (
 			SELECT 1 AS ordre, c.id AS cle, c.id AS convention_id, c.reservataire_id, r.nom, r.categorie::text AS categorie,
 				   coalesce(t.taux, c.taux)::numeric AS taux,
-				   CASE WHEN t.taux IS NOT NULL THEN t.source ELSE 'convention' END AS source,
+				   CASE WHEN t.taux IS NOT NULL THEN t.source ELSE 'taux de la convention' END AS source,
 				   upper(v.p) - lower(v.p) AS jours_en_vigueur,
 				   CASE WHEN c.communes IS NULL THEN 1::numeric
 						WHEN a = 0 THEN 0::numeric
@@ -247,11 +247,11 @@ BEGIN
 			  -- later year replaced; else the convention's
 			  LEFT JOIN LATERAL (
 				SELECT x.taux, x.source FROM (
-					SELECT 1 AS o, ta.annee AS y, ta.taux, format('flux.taux_annuel %s', ta.annee) AS source
+					SELECT 1 AS o, ta.annee AS y, ta.taux, format('taux actualisé pour %s', ta.annee) AS source
 					  FROM flux.taux_annuel ta
 					 WHERE ta.convention_id = c.id AND ta.applique AND ta.annee <= parts.annee
 					UNION ALL
-					SELECT 2, -ta.annee, ta.taux_precedent, format('flux.taux_annuel %s (rate before)', ta.annee)
+					SELECT 2, -ta.annee, ta.taux_precedent, format('taux en vigueur avant l''actualisation de %s', ta.annee)
 					  FROM flux.taux_annuel ta
 					 WHERE ta.convention_id = c.id AND ta.applique AND ta.annee > parts.annee
 					   AND ta.taux_precedent IS NOT NULL) x
@@ -262,7 +262,7 @@ BEGIN
 			UNION ALL
 			SELECT 2, p.id, ce.id, ce.reservataire_id, r.nom, r.categorie::text,
 				   CASE WHEN a = 0 THEN 0 ELSE flux.taux_reservataire(n.logements, a::integer)::numeric END,
-				   format('reprise préfet %s: %s unit(s) of stock convention %s', p.arrete, n.logements, p.convention_id),
+				   format('reprise par le préfet (%s) : %s logement(s) de la convention en stock %s', p.arrete, n.logements, p.convention_id),
 				   upper(v.p) - lower(v.p), 1::numeric
 			  FROM flux.reprise_prefet p
 			  JOIN flux.convention ce ON ce.id = p.convention_etat_id
@@ -306,8 +306,8 @@ BEGIN
 	END IF;
 	IF report > 0 AND pris < report THEN
 		origine := origine || CASE WHEN coalesce(somme, 0) = 0
-			THEN format('; none taken: no réservataire''s share to give the %s unit(s) to', report)
-			ELSE format('; %s of the %s unit(s) taken: the bailleur''s own share holds no more', pris, report) END;
+			THEN format(' ; aucun repris : pas de part de réservataire à qui donner les %s logement(s)', report)
+			ELSE format(' ; %s des %s logement(s) repris : la part propre du bailleur n''en compte pas plus', pris, report) END;
 	END IF;
 
 	FOR i IN 1 .. coalesce(cardinality(conventions), 0) LOOP
@@ -334,7 +334,7 @@ BEGIN
 	categorie := 'non_reserve';
 	taux_effectif := trim_scale(100 - coalesce(somme, 0));
 	taux := taux_effectif;
-	source_taux := '100% minus the shares';
+	source_taux := '100 % moins les parts des réservataires';
 	fraction_annee := 1;
 	fraction_territoire := 1;
 	flux_a_repartir := total;

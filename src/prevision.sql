@@ -11,6 +11,47 @@
 --
 
 --------------------------------------------------------------------------
+-- Words a réservataire reads (issue 15 item 10): the French labels of the
+-- codes the forecast's explanations name
+--------------------------------------------------------------------------
+
+-- the French label of an ANCOLS definition of the rotation rate
+CREATE FUNCTION flux.libelle_definition_rotation(definition flux.definition_rotation) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN CASE definition
+		WHEN 'relocations' THEN 'relocations des logements de plus de deux ans'
+		WHEN 'emmenagements' THEN 'emménagements'
+		WHEN 'disponibles' THEN 'logements disponibles, mises en service comprises' END;
+
+COMMENT ON FUNCTION flux.libelle_definition_rotation(flux.definition_rotation) IS
+	'The French label of an ANCOLS definition of the rotation rate, for the texts a réservataire reads (source_taux)';
+
+-- the French label of a motive outside the flux (flux.motif_hors_flux, as text)
+CREATE FUNCTION flux.libelle_hors_flux(hors_flux text) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN CASE hors_flux
+		WHEN 'mutation' THEN 'mutations internes'
+		WHEN 'anru' THEN 'relogements ANRU'
+		WHEN 'orcod' THEN 'relogements ORCOD'
+		WHEN 'lhi' THEN 'relogements LHI (lutte contre l''habitat indigne)'
+		WHEN 'vente' THEN 'logements retirés pour la vente'
+		WHEN 'urgence' THEN 'urgences'
+		WHEN 'non_reserve' THEN 'part non réservée du bailleur'
+		WHEN 'premiere_location' THEN 'première mise en location' END;
+
+COMMENT ON FUNCTION flux.libelle_hors_flux(text) IS
+	'The French label of a motive outside the flux (a flux.motif_hors_flux label), for the texts a réservataire reads';
+
+-- rates as a French reader writes them: 9,5 % ; 10 % ; 11,25 %
+CREATE FUNCTION flux.liste_taux(taux numeric[]) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN (SELECT pg_catalog.string_agg(pg_catalog.replace(pg_catalog.trim_scale(u.t)::text, '.', ',') OPERATOR(pg_catalog.||) ' %', ' ; ' ORDER BY u.i)
+			  FROM pg_catalog.unnest(taux) WITH ORDINALITY u(t, i));
+
+COMMENT ON FUNCTION flux.liste_taux(numeric[]) IS
+	'Rates in percent written the French way (decimal comma, a space before %, separated by semicolons), in order';
+
+--------------------------------------------------------------------------
 -- Rotation and the forecast flux for year N
 --------------------------------------------------------------------------
 
@@ -230,7 +271,7 @@ BEGIN
 
 	IF src = 'imposee' THEN
 		taux_rotation := p.taux_rotation;
-		source_taux := 'imposed in flux.parametre_annuel';
+		source_taux := 'taux imposé dans les paramètres de l''année';
 	ELSIF src = 'departementale' THEN
 		SELECT array_agg(r.taux ORDER BY r.annee), array_agg(r.annee ORDER BY r.annee),
 			   string_agg(DISTINCT r.source, '; ')
@@ -251,9 +292,10 @@ BEGIN
 									relocations_prevues.departement, p.definition_rotation);
 		END IF;
 		taux_rotation := round((SELECT avg(t) FROM unnest(taux_annuels) t), 2);
-		source_taux := format('departementale: mean of %s of département %s, %s to %s: %s (%s)', p.definition_rotation,
-							  relocations_prevues.departement, relocations_prevues.annee - p.decalage_rotation_publiee - 2, relocations_prevues.annee - p.decalage_rotation_publiee,
-							  array_to_string(taux_annuels, ' %, ') || ' %', sources);
+		source_taux := format('moyenne des taux de rotation publiés pour le département %s (%s), %s à %s : %s (%s)',
+							  relocations_prevues.departement, flux.libelle_definition_rotation(p.definition_rotation),
+							  relocations_prevues.annee - p.decalage_rotation_publiee - 2, relocations_prevues.annee - p.decalage_rotation_publiee,
+							  flux.liste_taux(taux_annuels), sources);
 	ELSE
 		SELECT array_agg(r.taux_rotation ORDER BY y) INTO taux_annuels
 		  FROM generate_series(relocations_prevues.annee - 3, relocations_prevues.annee - 1) y,
@@ -267,8 +309,9 @@ BEGIN
 					  HINT = 'Load past vacancies into flux.vacance, or set flux.parametre_annuel.taux_rotation, or source_rotation = ''departementale'' with flux.rotation_departementale.';
 		END IF;
 		taux_rotation := round((SELECT avg(t) FROM unnest(taux_annuels) t), 2);
-		source_taux := format('mean of %s over %s year(s) before %s: %s', p.definition_rotation,
-							  cardinality(taux_annuels), relocations_prevues.annee, array_to_string(taux_annuels, ' %, ') || ' %');
+		source_taux := format('moyenne des taux de rotation du bailleur (%s) sur %s année(s) avant %s : %s',
+							  flux.libelle_definition_rotation(p.definition_rotation),
+							  cardinality(taux_annuels), relocations_prevues.annee, flux.liste_taux(taux_annuels));
 	END IF;
 
 	relocations_prevues := round(assiette * taux_rotation / 100);
@@ -310,24 +353,30 @@ BEGIN
 				SELECT r.relocations_prevues INTO relocations
 				  FROM flux.relocations_prevues(bailleur, soustractions_prevues.departement, soustractions_prevues.annee) r;
 			EXCEPTION WHEN no_data_found THEN
-				pourquoi := SQLERRM;
+				-- flux.relocations_prevues's reason, in the reader's words
+				pourquoi := CASE WHEN p.source_rotation = 'departementale'
+								 THEN format('taux de rotation publiés du département manquants pour %s à %s',
+											 soustractions_prevues.annee - p.decalage_rotation_publiee - 2,
+											 soustractions_prevues.annee - p.decalage_rotation_publiee)
+								 ELSE format('aucune vacance enregistrée de %s à %s',
+											 soustractions_prevues.annee - 3, soustractions_prevues.annee - 1) END;
 			END;
 		END IF;
 		mutation := round(relocations * p.taux_mutation::numeric / 100)::integer;
-		pourquoi := CASE WHEN relocations IS NULL THEN format('taux_mutation %s of the expected relettings, not computable: %s', p.taux_mutation, pourquoi)
-						 ELSE format('taux_mutation %s of %s expected relettings', p.taux_mutation, relocations) END;
+		pourquoi := CASE WHEN relocations IS NULL THEN format('%s des relocations prévues, non calculable : %s', flux.liste_taux(ARRAY[p.taux_mutation::numeric]), pourquoi)
+						 ELSE format('%s des %s relocations prévues', flux.liste_taux(ARRAY[p.taux_mutation::numeric]), relocations) END;
 	ELSIF p.soustraire_mutation THEN
 		mutation := p.prevision_mutation;
-		pourquoi := 'prevision_mutation';
+		pourquoi := 'prévision du bailleur';
 	END IF;
 
 	RETURN QUERY VALUES
 		('mutation', mutation, pourquoi),
-		('anru', CASE WHEN p.soustraire_anru THEN p.prevision_anru END, CASE WHEN p.soustraire_anru THEN 'prevision_anru' END),
-		('orcod', CASE WHEN p.soustraire_orcod THEN p.prevision_orcod END, CASE WHEN p.soustraire_orcod THEN 'prevision_orcod' END),
-		('lhi', CASE WHEN p.soustraire_lhi THEN p.prevision_lhi END, CASE WHEN p.soustraire_lhi THEN 'prevision_lhi' END),
-		('vente', CASE WHEN p.soustraire_vente THEN p.prevision_vente END, CASE WHEN p.soustraire_vente THEN 'prevision_vente' END),
-		('urgence', CASE WHEN p.soustraire_urgence THEN p.prevision_urgence END, CASE WHEN p.soustraire_urgence THEN 'prevision_urgence' END);
+		('anru', CASE WHEN p.soustraire_anru THEN p.prevision_anru END, CASE WHEN p.soustraire_anru THEN 'prévision du bailleur' END),
+		('orcod', CASE WHEN p.soustraire_orcod THEN p.prevision_orcod END, CASE WHEN p.soustraire_orcod THEN 'prévision du bailleur' END),
+		('lhi', CASE WHEN p.soustraire_lhi THEN p.prevision_lhi END, CASE WHEN p.soustraire_lhi THEN 'prévision du bailleur' END),
+		('vente', CASE WHEN p.soustraire_vente THEN p.prevision_vente END, CASE WHEN p.soustraire_vente THEN 'prévision du bailleur' END),
+		('urgence', CASE WHEN p.soustraire_urgence THEN p.prevision_urgence END, CASE WHEN p.soustraire_urgence THEN 'prévision du bailleur' END);
 END
 $$;
 
@@ -432,14 +481,14 @@ BEGIN
 	report_surestimation := 0;
 	IF flux_previsionnel.annee > 2000 THEN
 		SELECT coalesce(sum(x.a_reporter), 0)::integer AS total,
-			   string_agg(format('%s %s (forecast %s, actual %s, given back %s)', x.hors_flux, x.a_reporter,
-								 x.prevision, x.realise, x.redistribue), '; ')
+			   string_agg(format('%s : %s (prévu %s, réalisé %s, rendu %s)', flux.libelle_hors_flux(x.hors_flux), x.a_reporter,
+								 x.prevision, x.realise, x.redistribue), ' ; ')
 				   FILTER (WHERE x.a_reporter > 0) AS detail
 		  INTO s
 		  FROM flux.surestimations(bailleur, flux_previsionnel.departement, flux_previsionnel.annee - 1) x;
 		report_surestimation := s.total;
 		origine_report := CASE WHEN s.total > 0
-							   THEN format('overestimated in %s: %s', flux_previsionnel.annee - 1, s.detail) END;
+							   THEN format('surestimation de %s : %s', flux_previsionnel.annee - 1, s.detail) END;
 	END IF;
 	RETURN NEXT;
 END

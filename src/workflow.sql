@@ -899,8 +899,8 @@ BEGIN
 	IF TG_OP = 'INSERT' THEN
 		INSERT INTO flux.orientation_historique (orientation_id, candidature_id, de, vers, origine, motif)
 		VALUES (NEW.orientation_id, NEW.id, NULL, 'candidat_designe', origine,
-				format('rank %s, designated by the %s', NEW.rang, NEW.designe_par));
-		UPDATE flux.orientation SET etat = 'candidats_designes', motif = 'candidates designated'
+				format('rang %s, désigné par %s', NEW.rang, CASE NEW.designe_par WHEN 'bailleur' THEN 'le bailleur' ELSE 'le réservataire' END));
+		UPDATE flux.orientation SET etat = 'candidats_designes', motif = 'candidats désignés'
 		 WHERE id = NEW.orientation_id AND etat = 'acceptee';
 		RETURN NULL;
 	END IF;
@@ -911,15 +911,16 @@ BEGIN
 		VALUES (NEW.orientation_id, NEW.id, 'candidat_designe', etape, origine, NEW.motif_caleol);
 		IF NEW.decision_caleol IN ('attribution', 'attribution_sous_condition') THEN
 			UPDATE flux.orientation SET etat = 'attribuee', date_attribution = NEW.date_caleol,
-				   motif = format('attributed by the CALEOL of %s to candidate %s', NEW.date_caleol, NEW.id)
+				   motif = format('attribué par la CALEOL du %s au candidat %s', to_char(NEW.date_caleol, 'DD/MM/YYYY'), NEW.id)
 			 WHERE id = NEW.orientation_id AND etat = 'candidats_designes';
 		END IF;
 	END IF;
 	IF NEW.date_proposition IS DISTINCT FROM OLD.date_proposition THEN
 		INSERT INTO flux.orientation_historique (orientation_id, candidature_id, de, vers, origine, motif)
 		VALUES (NEW.orientation_id, NEW.id, NULL, 'proposition', origine,
-				format('answer by %s; effort rate %s; suitable offer %s', NEW.echeance_reponse_menage,
-					   coalesce(NEW.taux_effort::text || ' %', 'unknown'), coalesce(NEW.offre_adaptee::text, 'unknown')));
+				format('réponse attendue au plus tard le %s ; taux d''effort %s ; offre adaptée : %s', to_char(NEW.echeance_reponse_menage, 'DD/MM/YYYY'),
+					   coalesce(replace(NEW.taux_effort::text, '.', ',') || ' %', 'inconnu'),
+					   CASE NEW.offre_adaptee WHEN true THEN 'oui' WHEN false THEN 'non' ELSE 'inconnu' END));
 	END IF;
 	IF NEW.reponse_menage IS DISTINCT FROM OLD.reponse_menage THEN
 		INSERT INTO flux.orientation_historique (orientation_id, candidature_id, de, vers, origine, motif)
@@ -930,21 +931,21 @@ BEGIN
 			   AND k.decision_caleol IN ('attribution', 'attribution_sous_condition')
 			   AND (k.reponse_menage IS NULL OR k.reponse_menage = 'acceptee')) THEN
 			UPDATE flux.orientation SET etat = 'candidats_designes',
-				   motif = format('candidate %s %s the proposal', NEW.id,
-								  CASE NEW.reponse_menage WHEN 'refusee' THEN 'refused' ELSE 'did not answer' END)
+				   motif = format('le candidat %s %s', NEW.id,
+								  CASE NEW.reponse_menage WHEN 'refusee' THEN 'a refusé la proposition' ELSE 'n''a pas répondu à la proposition' END)
 			 WHERE id = NEW.orientation_id AND etat = 'attribuee';
 		END IF;
 	END IF;
 	IF NEW.refus_valide_le IS DISTINCT FROM OLD.refus_valide_le AND NEW.refus_valide_le IS NOT NULL THEN
 		INSERT INTO flux.orientation_historique (orientation_id, candidature_id, de, vers, origine, motif)
 		VALUES (NEW.orientation_id, NEW.id, 'reponse_' || NEW.reponse_menage, 'refus_illegitime_valide', origine,
-				format('validated by the réservataire on %s', NEW.refus_valide_le));
+				format('validé par le réservataire le %s', to_char(NEW.refus_valide_le, 'DD/MM/YYYY')));
 	END IF;
 	IF NEW.date_bail IS DISTINCT FROM OLD.date_bail THEN
 		INSERT INTO flux.orientation_historique (orientation_id, candidature_id, de, vers, origine, motif)
-		VALUES (NEW.orientation_id, NEW.id, 'reponse_acceptee', 'bail', origine, format('lease signed on %s', NEW.date_bail));
+		VALUES (NEW.orientation_id, NEW.id, 'reponse_acceptee', 'bail', origine, format('bail signé le %s', to_char(NEW.date_bail, 'DD/MM/YYYY')));
 		UPDATE flux.orientation SET etat = 'bail_signe', date_bail = NEW.date_bail,
-			   motif = format('lease signed on %s by candidate %s', NEW.date_bail, NEW.id)
+			   motif = format('bail signé le %s par le candidat %s', to_char(NEW.date_bail, 'DD/MM/YYYY'), NEW.id)
 		 WHERE id = NEW.orientation_id;
 		UPDATE flux.vacance v SET date_relocation = NEW.date_bail
 		  FROM flux.orientation o WHERE o.id = NEW.orientation_id AND v.id = o.vacance_id;
@@ -1007,19 +1008,19 @@ SELECT e.orientation_id, e.candidature_id, v.logement_id, o.convention_id, c.bai
   FROM (
 	SELECT o.id AS orientation_id, NULL::bigint AS candidature_id, 'reponse_reservataire'::text AS echeance_de,
 		   o.echeance_reponse AS echeance, 'reservataire'::text AS a_la_charge_de,
-		   'silence is acceptance, or expiry (convention)'::text AS au_terme
+		   'le silence vaut acceptation, ou l''orientation expire (selon la convention)'::text AS au_terme
 	  FROM flux.orientation o WHERE o.etat = 'proposee'
 	UNION ALL
 	SELECT o.id, NULL, 'designation', o.echeance_designation, 'reservataire',
-		   'without a candidate, back to the bailleur; with fewer than asked, the bailleur may complete'
+		   'sans candidat, le logement revient au bailleur ; avec moins de candidats que demandé, le bailleur peut compléter la liste'
 	  FROM flux.orientation o WHERE o.etat IN ('acceptee', 'candidats_designes') AND o.echeance_designation IS NOT NULL
 	UNION ALL
 	SELECT o.id, NULL, 'impossibilite', o.echeance_impossibilite, 'reservataire',
-		   'last day to say it cannot designate (from the orientation); nothing follows'
+		   'dernier jour pour signaler l''impossibilité de désigner (à compter de l''orientation) ; rien ne s''ensuit'
 	  FROM flux.orientation o WHERE o.etat = 'acceptee' AND o.echeance_impossibilite IS NOT NULL
 	UNION ALL
 	SELECT k.orientation_id, k.id, 'reponse_menage', k.echeance_reponse_menage, 'menage',
-		   'silence is refusal'
+		   'le silence vaut refus'
 	  FROM flux.candidature k WHERE k.date_proposition IS NOT NULL AND k.reponse_menage IS NULL
   ) e
   JOIN flux.orientation o ON o.id = e.orientation_id
@@ -1382,8 +1383,8 @@ BEGIN
 	UPDATE flux.orientation o
 	   SET etat = CASE WHEN c.silence_vaut_acceptation THEN 'acceptee' ELSE 'expiree' END::flux.etat_orientation,
 		   date_reponse = o.echeance_reponse,
-		   motif = format('no answer by %s: %s', o.echeance_reponse,
-						  CASE WHEN c.silence_vaut_acceptation THEN 'silence is acceptance' ELSE 'expired' END)
+		   motif = format('pas de réponse au %s : %s', to_char(o.echeance_reponse, 'DD/MM/YYYY'),
+						  CASE WHEN c.silence_vaut_acceptation THEN 'le silence vaut acceptation' ELSE 'orientation expirée' END)
 	  FROM cibles, flux.convention c
 	 WHERE o.id = cibles.id AND c.id = o.convention_id
 	   AND o.etat OPERATOR(pg_catalog.=) 'proposee' AND o.echeance_reponse < jour
@@ -1398,7 +1399,7 @@ BEGIN
 	)
 	UPDATE flux.orientation o
 	   SET etat = 'restituee',
-		   motif = format('no candidate by %s: back to the bailleur (re-orient, designate or extend)', o.echeance_designation)
+		   motif = format('aucun candidat au %s : le logement revient au bailleur (nouvelle orientation, désignation par le bailleur ou prolongation)', to_char(o.echeance_designation, 'DD/MM/YYYY'))
 	  FROM cibles
 	 WHERE o.id = cibles.id AND o.etat OPERATOR(pg_catalog.=) 'acceptee' AND o.echeance_designation < jour
 	   AND NOT EXISTS (SELECT 1 FROM flux.candidature k WHERE k.orientation_id = o.id)
@@ -1413,7 +1414,7 @@ BEGIN
 	)
 	UPDATE flux.candidature k
 	   SET reponse_menage = 'sans_reponse', date_reponse_menage = k.echeance_reponse_menage,
-		   motif_refus = format('no answer by %s: silence is refusal', k.echeance_reponse_menage)
+		   motif_refus = format('pas de réponse au %s : le silence vaut refus', to_char(k.echeance_reponse_menage, 'DD/MM/YYYY'))
 	  FROM cibles, flux.orientation o
 	 WHERE k.id = cibles.id AND k.reponse_menage IS NULL AND k.echeance_reponse_menage < jour
 	   AND o.id = k.orientation_id AND o.etat OPERATOR(pg_catalog.=) 'attribuee'
@@ -1435,8 +1436,8 @@ BEGIN
 	), notes AS (
 		INSERT INTO flux.orientation_historique (orientation_id, de, vers, origine, motif)
 		SELECT cibles.id, 'acceptee', 'echeance_impossibilite', flux.origine_courante(),
-			   format('no notice by %s that it cannot designate: nothing follows (the convention names no consequence); candidates are due by %s',
-					  cibles.echeance_impossibilite, cibles.echeance_designation)
+			   format('pas de signalement d''impossibilité de désigner au %s : rien ne s''ensuit (la convention ne prévoit aucune conséquence) ; les candidats sont attendus au plus tard le %s',
+					  to_char(cibles.echeance_impossibilite, 'DD/MM/YYYY'), to_char(cibles.echeance_designation, 'DD/MM/YYYY'))
 		  FROM cibles
 		ON CONFLICT (orientation_id, vers) WHERE vers IN ('echeance_impossibilite', 'echeance_designation') DO NOTHING
 		RETURNING flux.orientation_historique.orientation_id
@@ -1465,8 +1466,8 @@ BEGIN
 	), notes AS (
 		INSERT INTO flux.orientation_historique (orientation_id, de, vers, origine, motif)
 		SELECT cibles.id, 'candidats_designes', 'echeance_designation', flux.origine_courante(),
-			   format('%s of %s candidates by %s: the bailleur may complete the list; nothing else follows',
-					  cibles.candidats, cibles.attendus, cibles.echeance_designation)
+			   format('%s candidat(s) sur %s au %s : le bailleur peut compléter la liste ; rien d''autre ne s''ensuit',
+					  cibles.candidats, cibles.attendus, to_char(cibles.echeance_designation, 'DD/MM/YYYY'))
 		  FROM cibles
 		ON CONFLICT (orientation_id, vers) WHERE vers IN ('echeance_impossibilite', 'echeance_designation') DO NOTHING
 		RETURNING flux.orientation_historique.orientation_id

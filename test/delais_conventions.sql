@@ -115,7 +115,7 @@ SELECT results_eq($$SELECT date_reponse, echeance_impossibilite, echeance_design
 	'Publier: accepted by silence on 22 April; impossibility by 25 April (from the orientation), candidates by 15 May');
 SELECT results_eq($$SELECT o.etat::text, h.origine, h.motif FROM orientation_historique h JOIN orientation o ON o.id = h.orientation_id
 					 WHERE h.orientation_id = 9606 AND h.vers = 'echeance_impossibilite'$$,
-	$$VALUES ('acceptee', 'echeance', 'no notice by 2025-04-22 that it cannot designate: nothing follows (the convention names no consequence); candidates are due by 2025-05-14')$$,
+	$$VALUES ('acceptee', 'echeance', 'pas de signalement d''impossibilité de désigner au 22/04/2025 : rien ne s''ensuit (la convention ne prévoit aucune conséquence) ; les candidats sont attendus au plus tard le 14/05/2025')$$,
 	'Ornex: nothing follows the impossibility deadline: recorded by the sweep, the orientation still accepted');
 SELECT is((SELECT count(*) FROM appliquer_echeances('2025-04-23 12:00')), 0::bigint, 'sweep 23 April again: idempotent');
 SELECT set_eq($$SELECT orientation_id, candidature_id, de, vers, echeance FROM appliquer_echeances('2025-04-26 12:00')$$,

@@ -121,7 +121,7 @@ SELECT results_eq($$SELECT evenement_id, evenement, date_evenement, annee, nud, 
 	(150044, 'bail', '2025-04-01', 2025, '074032515004', NULL, NULL, NULL, NULL, NULL, NULL,
 	 1502, 'Action Logement (échanges)', 'contingent du réservataire', 'sortie d''hébergement'),
 	(150074, 'bail', '2025-04-01', 2025, '074032515007', NULL, NULL, NULL, NULL, NULL, NULL,
-	 NULL, NULL, 'aucun contingent : hors flux (mutation)', NULL),
+	 NULL, NULL, 'aucun contingent : hors flux (mutations internes)', NULL),
 	-- the unit the commune refused, re-oriented: the State's
 	(150054, 'bail', '2025-04-02', 2025, '074032515005', NULL, NULL, NULL, NULL, NULL, NULL,
 	 1501, 'Préfet (échanges)', 'contingent du réservataire', NULL)

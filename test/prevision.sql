@@ -39,7 +39,7 @@ INSERT INTO parametre_annuel (bailleur_id, departement, annee, source_rotation) 
 SELECT results_eq($$SELECT taux_rotation, relocations_prevues, soustraction_mutation, flux_a_repartir FROM flux_previsionnel(1401, '01', 2025)$$,
 	$$VALUES (10.17::numeric, 102, 10, 92)$$, 'departementale: the mean of the rates published for N-4 .. N-2');
 SELECT is((SELECT source_taux FROM flux_previsionnel(1401, '01', 2025)),
-	'departementale: mean of relocations of département 01, 2021 to 2023: 9.00 %, 10.00 %, 11.50 % (SDES, RPLS au 1er janvier 2022; SDES, RPLS au 1er janvier 2023; SDES, RPLS au 1er janvier 2024)',
+	'moyenne des taux de rotation publiés pour le département 01 (relocations des logements de plus de deux ans), 2021 à 2023 : 9 % ; 10 % ; 11,5 % (SDES, RPLS au 1er janvier 2022; SDES, RPLS au 1er janvier 2023; SDES, RPLS au 1er janvier 2024)',
 	'source_taux names the source, the years, the rates and the publications');
 -- the definition of the year's parameters picks the rates: emmenagements has only 2022
 UPDATE parametre_annuel SET definition_rotation = 'emmenagements' WHERE bailleur_id = 1401 AND annee = 2025;
@@ -68,7 +68,7 @@ SELECT throws_ok($$UPDATE parametre_annuel SET source_rotation = 'imposee' WHERE
 	'imposee without taux_rotation is refused');
 UPDATE parametre_annuel SET source_rotation = 'imposee', taux_rotation = 10 WHERE bailleur_id = 1401 AND annee = 2025;
 SELECT results_eq($$SELECT taux_rotation, source_taux, relocations_prevues FROM flux_previsionnel(1401, '01', 2025)$$,
-	$$VALUES (10.00::numeric, 'imposed in flux.parametre_annuel', 100)$$, 'imposee: the rate of the year''s parameters');
+	$$VALUES (10.00::numeric, 'taux imposé dans les paramètres de l''année', 100)$$, 'imposee: the rate of the year''s parameters');
 SELECT has_table('flux', 'rotation_departementale', 'the published rates have a table');
 SELECT ok((SELECT 'flux.rotation_departementale'::regclass = ANY (extconfig) FROM pg_extension WHERE extname = 'flux'),
 	'pg_dump keeps the published rates');
@@ -90,13 +90,13 @@ SELECT 1401000 + i, CASE WHEN i <= 5 THEN 'mutation' ELSE 'anru' END::motif_hors
 UPDATE orientation SET etat = 'annulee' WHERE vacance_id = 1401005;
 
 SELECT results_eq($$SELECT hors_flux, prevision, origine FROM soustractions_prevues(1401, '01', 2025) WHERE hors_flux IN ('mutation', 'anru', 'vente')$$,
-	$$VALUES ('mutation', 10, 'taux_mutation 10% of 100 expected relettings'), ('anru', 5, 'prevision_anru'), ('vente', 0, 'prevision_vente')$$,
+	$$VALUES ('mutation', 10, '10 % des 100 relocations prévues'), ('anru', 5, 'prévision du bailleur'), ('vente', 0, 'prévision du bailleur')$$,
 	'the default mutation rate is a forecast like the others');
 SELECT results_eq($$SELECT hors_flux, prevision, realise, surestimation, redistribue, a_reporter FROM surestimations(1401, '01', 2025) WHERE hors_flux IN ('mutation', 'anru')$$,
 	$$VALUES ('mutation', 10, 4, 6, 0, 6), ('anru', 5, 5, 0, 0, 0)$$, 'forecast 10, actual 4 (a cancelled one does not count): 6 overestimated');
 SELECT results_eq($$SELECT prevision, realise, surestimation, a_rendre_au_flux, origine_prevision, redistribue, a_soustraire_annee_suivante
 					  FROM bilan_hors_flux WHERE bailleur_id = 1401 AND annee = 2025 AND hors_flux = 'mutation'$$,
-	$$VALUES (10, 4::bigint, 6::bigint, 6::bigint, 'taux_mutation 10% of 100 expected relettings', 0::bigint, 6::bigint)$$,
+	$$VALUES (10, 4::bigint, 6::bigint, 6::bigint, '10 % des 100 relocations prévues', 0::bigint, 6::bigint)$$,
 	'bilan_hors_flux shows the default mutation forecast and its overestimate');
 -- given back during 2025: 2 units
 INSERT INTO redistribution (bailleur_id, departement, annee, hors_flux, logements, date_redistribution, commentaire)
@@ -118,14 +118,14 @@ SELECT ok((SELECT 'flux.redistribution'::regclass = ANY (extconfig) FROM pg_exte
 INSERT INTO parametre_annuel (bailleur_id, departement, annee, taux_rotation, soustraire_mutation)
 VALUES (1401, '01', 2026, 10, false);
 SELECT results_eq($$SELECT flux_a_repartir, report_surestimation, origine_report FROM flux_previsionnel(1401, '01', 2026)$$,
-	$$VALUES (100, 4, 'overestimated in 2025: mutation 4 (forecast 10, actual 4, given back 2)')$$,
+	$$VALUES (100, 4, 'surestimation de 2025 : mutations internes : 4 (prévu 10, réalisé 4, rendu 2)')$$,
 	'flux_previsionnel of N+1 shows the overestimate of N not given back, with its origin');
 SELECT results_eq($$SELECT categorie, logements_dus, dont_report FROM parts(1401, '01', 2026) ORDER BY convention_id NULLS LAST$$,
 	$$VALUES ('etat', 32, 2), ('action_logement', 22, 2), ('non_reserve', 46, -4)$$,
 	'parts of N+1 takes it from the bailleur''s own share');
 SELECT is((SELECT sum(logements_dus)::integer FROM parts(1401, '01', 2026)), 100, 'the units still sum to the flux');
 SELECT is((SELECT DISTINCT origine_report FROM parts(1401, '01', 2026)),
-	'overestimated in 2025: mutation 4 (forecast 10, actual 4, given back 2)', 'every row of parts says where it comes from');
+	'surestimation de 2025 : mutations internes : 4 (prévu 10, réalisé 4, rendu 2)', 'every row of parts says where it comes from');
 -- the figure of the view and the figure of N+1 are the same
 SELECT is((SELECT sum(a_soustraire_annee_suivante)::integer FROM bilan_hors_flux WHERE bailleur_id = 1401 AND annee = 2025),
 	(SELECT report_surestimation FROM flux_previsionnel(1401, '01', 2026)), 'bilan_hors_flux and flux_previsionnel agree');
@@ -142,7 +142,7 @@ UPDATE parametre_annuel SET prevision_mutation = NULL WHERE bailleur_id = 1401 A
 -- 2027: no reletting recorded in 2024..2026) is NULL in the bilan, and says why
 INSERT INTO parametre_annuel (bailleur_id, departement, annee) VALUES (1401, '01', 2027);
 SELECT results_eq($$SELECT prevision, origine_prevision FROM bilan_hors_flux WHERE bailleur_id = 1401 AND annee = 2027 AND hors_flux = 'mutation'$$,
-	$$VALUES (NULL::integer, 'taux_mutation 10% of the expected relettings, not computable: no vacancy recorded for bailleur 1401 in département 01 from 2024 to 2026')$$,
+	$$VALUES (NULL::integer, '10 % des relocations prévues, non calculable : aucune vacance enregistrée de 2024 à 2026')$$,
 	'a forecast that cannot be computed is NULL, with its reason');
 
 --------------------------------------------------------------------------

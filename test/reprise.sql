@@ -267,12 +267,12 @@ INSERT INTO parametre_annuel (bailleur_id, departement, annee, taux_rotation) VA
 	ON CONFLICT DO NOTHING;
 SELECT results_eq(
 	$$SELECT source_taux FROM parts(1401, '74', 2027) WHERE source_taux LIKE 'reprise%' ORDER BY 1$$,
-	$$VALUES ('reprise préfet Arrêté 2024-C: 1 unit(s) of stock convention 1403'), ('reprise préfet Arrêté 2025-A: 2 unit(s) of stock convention 1401')$$,
+	$$VALUES ('reprise par le préfet (Arrêté 2024-C) : 1 logement(s) de la convention en stock 1403'), ('reprise par le préfet (Arrêté 2025-A) : 2 logement(s) de la convention en stock 1401')$$,
 	'parts: a reprise counts the units whose right still runs on 1 January (not 14004, ended 2024-06-30)');
 UPDATE logement SET exclusion = 'vente' WHERE id = 14001;
 SELECT results_eq(
 	$$SELECT source_taux FROM parts(1401, '74', 2027) WHERE source_taux LIKE 'reprise%' ORDER BY 1$$,
-	$$VALUES ('reprise préfet Arrêté 2024-C: 1 unit(s) of stock convention 1403'), ('reprise préfet Arrêté 2025-A: 1 unit(s) of stock convention 1401')$$,
+	$$VALUES ('reprise par le préfet (Arrêté 2024-C) : 1 logement(s) de la convention en stock 1403'), ('reprise par le préfet (Arrêté 2025-A) : 1 logement(s) de la convention en stock 1401')$$,
 	'parts: a reprise counts only units in the assiette of the year (not 14001, in the sales plan)');
 
 SELECT * FROM finish();

@@ -537,8 +537,8 @@ SELECT results_eq($$SELECT orientation_id, candidature_id, de, vers, echeance FR
 			 (9721, NULL, 'acceptee', 'restituee', '2025-07-24')$$,
 	'appliquer_echeances: tacit acceptance, expiry, return to the bailleur; not the deadline of the day');
 SELECT results_eq($$SELECT id, etat::text, date_reponse, motif FROM orientation WHERE id IN (9711, 9712) ORDER BY id$$,
-	$$VALUES (9711::bigint, 'expiree', '2025-03-05'::date, 'no answer by 2025-03-05: expired'),
-			 (9712, 'restituee', '2025-03-07', 'no candidate by 2025-03-28: back to the bailleur (re-orient, designate or extend)')$$,
+	$$VALUES (9711::bigint, 'expiree', '2025-03-05'::date, 'pas de réponse au 05/03/2025 : orientation expirée'),
+			 (9712, 'restituee', '2025-03-07', 'aucun candidat au 28/03/2025 : le logement revient au bailleur (nouvelle orientation, désignation par le bailleur ou prolongation)')$$,
 	'appliquer_echeances: the CAF''s orientation expired, the State''s went back to the bailleur');
 SELECT is((SELECT reponse_menage FROM candidature WHERE id = 9720), NULL, 'appliquer_echeances: the household still has its last day');
 SELECT results_eq($$SELECT * FROM appliquer_echeances('2025-10-01 12:00') WHERE orientation_id BETWEEN 9701 AND 9799$$,
