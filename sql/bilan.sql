@@ -115,8 +115,28 @@ INSERT INTO transmission_bilan (bailleur_id, departement, annee, date_envoi) VAL
 INSERT INTO transmission_bilan (bailleur_id, departement, annee, reservataire_id, epci, date_envoi) VALUES (90, '74', 2025, 91, '200067551', '2026-02-20');
 
 -- the reports
-SELECT section, libelle, valeur, reference, unite FROM rapport_reservataire(91, 2025) ORDER BY ordre, libelle;
-SELECT section, libelle, proposes, attribues, baux FROM rapport_epci('200067551', 2025) WHERE bailleur = 'Bailleur du bilan';
+-- (0.11.0: one layout per kind of row, each column one meaning, issue 15
+-- items 8 and 9; the CSV documents: test/exports.sql)
+SELECT reservataire, bailleur_siren, bailleur, departement, taux_du, logements_liberes, proposes, part_proposes,
+       dus_sur_liberes, ecart_proposes, attribues, refus_illegitimes, part_attribues, baux, part_baux, baux_designes_bailleur
+  FROM rapport_reservataire_parts(91, 2025);
+SELECT reservataire, bailleur_siren, obligation, concernes, atteints, dont_dalo, taux, objectif, conforme, manque
+  FROM rapport_reservataire_obligations(91, 2025);
+-- Action Logement: O3 (Thonon hors QPV, T4 PLUS 2000-2012, leased), O4
+-- (Thonon QPV, T3 PLS 1949-1974, refused illegitimately: attributed), O5
+-- (Publier, T1 PLUS since 2013, refused by it): each unit once
+SELECT dimension, segment, proposes, attribues, baux FROM rapport_reservataire_detail(91, 2025);
+-- the communes count units: Publier has 4 (O5 and O6 are one unit, refused
+-- then re-oriented; O7 the mutation outside the flux), 3 attributed (O1, O2,
+-- O7); Thonon 3 (O3, O4, O8), 3 attributed, 2 leases (O3, O8)
+SELECT epci, epci_nom, bailleur_siren, commune, proposes, dans_le_flux, hors_flux, attribues, baux
+  FROM rapport_epci_communes('200067551', 2025) WHERE bailleur = 'Bailleur du bilan';
+-- by destination a unit counts for each destination it was proposed to:
+-- O5/O6's unit for Action Logement and for the State (8 = 7 units + 1)
+SELECT reservataire_id, destination, categorie, proposes, attribues, baux
+  FROM rapport_epci_destinations('200067551', 2025) WHERE bailleur = 'Bailleur du bilan';
+SELECT obligation, concernes, atteints, dont_dalo, taux, objectif, conforme, manque
+  FROM rapport_epci_obligations('200067551', 2025) WHERE bailleur = 'Bailleur du bilan';
 -- the HTML page is well-formed XHTML with its two charts
 SELECT xml_is_well_formed_document(rapport_html(90, '74', 2025)) AS bien_forme,
        (SELECT count(*) FROM regexp_matches(rapport_html(90, '74', 2025), '<svg', 'g')) AS graphiques,

@@ -23,24 +23,24 @@ SELECT throws_ok($$SELECT * FROM charger_rpls(999999, 2025)$$, 'P0002', 'bailleu
 SELECT throws_ok($$SELECT * FROM charger_rpls(9901, NULL)$$, '22004', 'year is NULL', 'charger_rpls: NULL year');
 SELECT throws_ok($$SELECT * FROM charger_rpls(9901, 1890)$$, '22023', 'year 1890 is out of range', 'charger_rpls: a year out of range');
 
--- rapport_reservataire
-SELECT throws_ok($$SELECT * FROM rapport_reservataire(NULL, 2025)$$, '22004', 'réservataire is NULL', 'rapport_reservataire: NULL');
-SELECT throws_ok($$SELECT * FROM rapport_reservataire(999999, 2025)$$, 'P0002', 'réservataire 999999 does not exist', 'rapport_reservataire: unknown');
-SELECT throws_ok($$SELECT * FROM rapport_reservataire(9902, NULL)$$, '22004', 'year is NULL', 'rapport_reservataire: NULL year');
+-- rapport_reservataire_parts (0.11.0; the other sections check alike: test/exports.sql)
+SELECT throws_ok($$SELECT * FROM rapport_reservataire_parts(NULL, 2025)$$, '22004', 'réservataire is NULL', 'rapport_reservataire: NULL');
+SELECT throws_ok($$SELECT * FROM rapport_reservataire_parts(999999, 2025)$$, 'P0002', 'réservataire 999999 does not exist', 'rapport_reservataire: unknown');
+SELECT throws_ok($$SELECT * FROM rapport_reservataire_parts(9902, NULL)$$, '22004', 'year is NULL', 'rapport_reservataire: NULL year');
 -- a year without data is an error too (issue 15 item 11): 9902 has no
 -- convention in force in 2025; once it has one, its bilan is a report
-SELECT throws_ok($$SELECT * FROM rapport_reservataire(9902, 2025)$$, 'P0002', 'réservataire 9902 has no convention in force in 2025',
+SELECT throws_ok($$SELECT * FROM rapport_reservataire_parts(9902, 2025)$$, 'P0002', 'réservataire 9902 has no convention in force in 2025',
 	'rapport_reservataire: a year without a convention in force');
 INSERT INTO convention (bailleur_id, reservataire_id, departement, taux, date_effet) VALUES (9901, 9902, '74', '30%', '2024-01-01');
-SELECT lives_ok($$SELECT * FROM rapport_reservataire(9902, 2025)$$, 'rapport_reservataire: a known réservataire with a convention in force');
+SELECT lives_ok($$SELECT * FROM rapport_reservataire_parts(9902, 2025)$$, 'rapport_reservataire: a known réservataire with a convention in force');
 
--- rapport_epci
-SELECT throws_ok($$SELECT * FROM rapport_epci(NULL, 2025)$$, '22004', 'EPCI is NULL', 'rapport_epci: NULL');
-SELECT throws_ok($$SELECT * FROM rapport_epci('1', 2025)$$, '22023', '"1" is not an EPCI SIREN', 'rapport_epci: ''1''');
-SELECT throws_ok($$SELECT * FROM rapport_epci('999999999', 2025)$$, 'P0002', 'EPCI 999999999 is not known to flux', 'rapport_epci: unknown');
-SELECT throws_ok($$SELECT * FROM rapport_epci('200067551', 1999)$$, '22023', 'year 1999 is out of range', 'rapport_epci: a year out of range');
+-- rapport_epci_communes (0.11.0)
+SELECT throws_ok($$SELECT * FROM rapport_epci_communes(NULL, 2025)$$, '22004', 'EPCI is NULL', 'rapport_epci: NULL');
+SELECT throws_ok($$SELECT * FROM rapport_epci_communes('1', 2025)$$, '22023', '"1" is not an EPCI SIREN', 'rapport_epci: ''1''');
+SELECT throws_ok($$SELECT * FROM rapport_epci_communes('999999999', 2025)$$, 'P0002', 'EPCI 999999999 is not known to flux', 'rapport_epci: unknown');
+SELECT throws_ok($$SELECT * FROM rapport_epci_communes('200067551', 1999)$$, '22023', 'year 1999 is out of range', 'rapport_epci: a year out of range');
 -- no orientation of 2025 on its communes (sql/bilan.sql has the report of a year with some)
-SELECT throws_ok($$SELECT * FROM rapport_epci('200067551', 2025)$$, 'P0002', 'no orientation on the territory of EPCI 200067551 in 2025',
+SELECT throws_ok($$SELECT * FROM rapport_epci_communes('200067551', 2025)$$, 'P0002', 'no orientation on the territory of EPCI 200067551 in 2025',
 	'rapport_epci: a year without an orientation on its territory');
 
 -- rapport_html

@@ -1,6 +1,7 @@
 -- scripts/demo.d/20-bilan.sql — a year of a sample bailleur through the
 -- whole workflow, then its 28 February bilan and obligations, and the EPCI
--- report files written under $FLUX_DEMO_OUT (scripts/demo names it).
+-- report files written under $FLUX_DEMO_OUT (scripts/demo names it): the
+-- EPCI's CSV by commune in the standard and the fr formats, the HTML bilan.
 -- Generates the sample once (bailleur 1000); safe to run again.
 
 \echo
@@ -98,16 +99,25 @@ SELECT obligation, coalesce(reservataire, 'tous') AS reservataire, concernes, at
  ORDER BY obligation, reservataire NULLS FIRST;
 
 \getenv dossier FLUX_DEMO_OUT
-\set csv :dossier '/bilan-2025-epci-200067551.csv'
 \set html :dossier '/bilan-2025-office-demo.html'
-\o :csv
-COPY (SELECT * FROM flux.rapport_epci('200067551', 2025) WHERE bailleur = 'Office démo de l''habitat') TO STDOUT WITH (FORMAT csv, HEADER);
-\o
+-- The EPCI's bilan by commune as CSV, in both formats (docs/bilans.md
+-- "CSV"): standard (',' and a decimal point) and fr (';', decimal comma,
+-- UTF-8 with BOM: a French spreadsheet opens it with a double click).  The
+-- document goes out base64-encoded and is decoded by the shell, so that the
+-- file holds exactly its UTF-8 bytes whatever the client encoding, without
+-- the line end psql adds after a value ($FLUX_DEMO_OUT: scripts/demo sets it).
 \pset format unaligned
 \pset tuples_only on
+\o | base64 -d > "$FLUX_DEMO_OUT/bilan-2025-epci-200067551-communes.csv"
+SELECT encode(convert_to(flux.csv_epci('200067551', 2025, 'communes'), 'UTF8'), 'base64');
+\o | base64 -d > "$FLUX_DEMO_OUT/bilan-2025-epci-200067551-communes-fr.csv"
+SELECT encode(convert_to(flux.csv_epci('200067551', 2025, 'communes', 'fr'), 'UTF8'), 'base64');
 \o :html
 SELECT flux.rapport_html(1000, '74', 2025);
 \o
 \pset format aligned
 \pset tuples_only off
-\echo '   The EPCI report (CSV) and the HTML bilan were written to' :dossier
+\echo '   The EPCI\'s bilan by commune, the units each once (flux.rapport_epci_communes):'
+SELECT commune, proposes, dans_le_flux, hors_flux, attribues, baux
+  FROM flux.rapport_epci_communes('200067551', 2025) WHERE bailleur_siren = '270000001';
+\echo '   The EPCI report (CSV, standard and fr) and the HTML bilan were written to' :dossier

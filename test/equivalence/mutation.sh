@@ -11,12 +11,12 @@
 # the released upgrade script SCRIPT, and leaves the fresh install script as
 # built.  Then runs test/equivalence.sh in a throwaway cluster that reads the
 # scratch folder, and passes when that test fails and names flux.FUNCTION.
-# Defaults: flux--0.6.0--0.7.0.sql, rapport_epci (defined there, never
-# redefined later).  No file of the worktree is changed (make builds in place,
+# Defaults: flux--0.8.0--0.9.0.sql, candidature_apres (defined there, never
+# redefined later; 0.11.0 drops rapport_epci, the default until then).  No file of the worktree is changed (make builds in place,
 # as scripts/test does).
 set -euo pipefail
-script=${1:-flux--0.6.0--0.7.0.sql}
-fonction=${2:-rapport_epci}
+script=${1:-flux--0.8.0--0.9.0.sql}
+fonction=${2:-candidature_apres}
 # always a throwaway cluster, never a server of the environment
 unset PGHOST PGPORT PGDATABASE PGUSER
 # shellcheck source=scripts/lib.sh
