@@ -367,6 +367,7 @@ CREATE FUNCTION flux.recommander(vacance bigint, a_la_date date DEFAULT CURRENT_
 	SET search_path = pg_catalog, flux, pg_temp
 AS $$
 DECLARE
+	du_fr text;
 	u record;
 	an integer;
 	seg text[];
@@ -465,7 +466,9 @@ BEGIN
 	  LEFT JOIN par_destination p ON p.destination = d.id
 	 CROSS JOIN LATERAL (
 		SELECT sum(d.taux / 100 * (t.segs[g.dim] + 1) - coalesce(p.segs[g.dim], 0))::double precision AS retard,
-			   string_agg(format('%s %s/%s', seg[g.dim], coalesce(p.segs[g.dim], 0), round(d.taux / 100 * t.segs[g.dim], 1)), ', ' ORDER BY g.dim) AS detail
+			   string_agg(format('%s %s sur %s', CASE seg[g.dim] WHEN 'qpv' THEN 'en QPV' WHEN 'hors_qpv' THEN 'hors QPV' ELSE seg[g.dim] END,
+								 coalesce(p.segs[g.dim], 0), replace(round(d.taux / 100 * t.segs[g.dim], 1)::text, '.', ',')),
+						  ', ' ORDER BY g.dim) AS detail
 		  FROM generate_series(1, 5) g(dim)) s;
 
 	propre := parts[cardinality(parts)];
@@ -503,7 +506,7 @@ BEGIN
 		SELECT array_agg(q.retard ORDER BY q.j), array_agg(q.detail ORDER BY q.j) INTO combines, cdetails
 		  FROM (SELECT g.j,
 					   sum(parts[g.j] / 100 * (z.n + 1) - x.obtenus)::double precision AS retard,
-					   string_agg(format('%s %s/%s', z.nom, x.obtenus, round(parts[g.j] / 100 * z.n, 1)), ', ' ORDER BY z.id) AS detail
+					   string_agg(format('%s %s sur %s', z.nom, x.obtenus, replace(round(parts[g.j] / 100 * z.n, 1)::text, '.', ',')), ', ' ORDER BY z.id) AS detail
 				  FROM generate_subscripts(ids, 1) g(j)
 				 CROSS JOIN z
 				 CROSS JOIN LATERAL (SELECT count(*) AS obtenus FROM unnest(z.dests) e WHERE e = ids[g.j]) x
@@ -521,21 +524,23 @@ BEGIN
 		dus := round((avant[j] + parts[j] / 100)::numeric, 2);
 		comptes := donnes[j];
 		deficit := round((avant[j] + parts[j] / 100 - donnes[j])::numeric, 2);
-		segments := details[j] || CASE WHEN combs IS NOT NULL THEN '; moins attractifs: ' || cdetails[j] ELSE '' END;
+		segments := details[j] || CASE WHEN combs IS NOT NULL THEN ' ; moins attractifs : ' || cdetails[j] ELSE '' END;
 		score := round(deficit + retards[j]::numeric, 2);
 		decision := CASE WHEN i = 1 THEN r.decision END;
+		-- French for the reader: decimal comma, a space before ':' and ';'
+		du_fr := replace(dus::text, '.', ',');
 		raison := CASE
 			WHEN i = 1 AND r.decision = 'priorite' THEN
-				format('part de l''État hors QPV sous 30 %%: %s', details[j])
+				format('part de l''État hors QPV sous 30 %% : %s', details[j])
 			WHEN i = 1 AND r.decision = 'combine' THEN
-				format('dans sa part (%s dus, %s comptés), le plus en retard sur les segments moins attractifs déclarés: %s', dus, comptes, cdetails[j])
+				format('dans sa part (%s dus, %s comptés), le plus en retard sur les segments moins attractifs déclarés : %s', du_fr, comptes, cdetails[j])
 			WHEN i = 1 AND r.decision = 'segment' THEN
-				format('dans sa part (%s dus, %s comptés), le plus en retard sur les segments du logement: %s', dus, comptes, details[j])
+				format('dans sa part (%s dus, %s comptés), le plus en retard sur les segments du logement : %s', du_fr, comptes, details[j])
 			WHEN i = 1 THEN
-				format('le plus en retard sur son flux: %s dus, %s comptés', dus, comptes)
-			WHEN deficit < 0 THEN format('en avance sur sa part: %s dus, %s comptés', dus, comptes)
-			WHEN deficit = 0 THEN format('à jour de sa part: %s dus, %s comptés', dus, comptes)
-			ELSE format('%s dus, %s comptés; segments %s', dus, comptes, details[j]) END;
+				format('le plus en retard sur son flux : %s dus, %s comptés', du_fr, comptes)
+			WHEN deficit < 0 THEN format('en avance sur sa part : %s dus, %s comptés', du_fr, comptes)
+			WHEN deficit = 0 THEN format('à jour de sa part : %s dus, %s comptés', du_fr, comptes)
+			ELSE format('%s dus, %s comptés ; segments %s', du_fr, comptes, details[j]) END;
 		exclusion := NULL;
 		RETURN NEXT;
 	END LOOP;
@@ -546,11 +551,12 @@ BEGIN
 			   NULL::numeric, NULL::bigint, NULL::numeric, NULL::text, NULL::numeric, NULL::text, NULL::text,
 			   CASE WHEN c.regime <> 'flux' THEN 'gérée en stock'
 					WHEN NOT daterange(c.date_effet, c.date_fin) @> a_la_date
-					THEN format('pas en vigueur le %s (du %s au %s)', a_la_date, c.date_effet, coalesce(c.date_fin::text, '...'))
+					THEN format('pas en vigueur le %s (du %s au %s)', to_char(a_la_date, 'DD/MM/YYYY'), to_char(c.date_effet, 'DD/MM/YYYY'),
+								coalesce(to_char(c.date_fin, 'DD/MM/YYYY'), '...'))
 					WHEN c.communes IS NOT NULL AND NOT u.depcom = ANY (c.communes)
 					THEN format('ne couvre pas la commune %s', u.depcom)
 					ELSE (SELECT format('a déjà %s ce logement (orientation %s du %s)',
-										CASE o.etat WHEN 'refusee' THEN 'refusé' ELSE 'laissé expirer' END, o.id, o.date_orientation)
+										CASE o.etat WHEN 'refusee' THEN 'refusé' ELSE 'laissé expirer' END, o.id, to_char(o.date_orientation, 'DD/MM/YYYY'))
 							FROM flux.orientation o
 						   WHERE o.vacance_id = u.id AND o.convention_id = c.id AND o.etat IN ('refusee', 'expiree')
 						   ORDER BY o.id LIMIT 1) END
