@@ -418,9 +418,9 @@ BEGIN
 		WHEN 'hors_parc' THEN
 			CASE WHEN l.date_sortie <= j
 				 THEN format('hors du parc au 1er janvier %s : sorti le %s (SORTIEPATRIM %s, %s)',
-							 expliquer_logement.annee, l.date_sortie, l.sortiepatrim, sortie)
+							 expliquer_logement.annee, to_char(l.date_sortie, 'DD/MM/YYYY'), l.sortiepatrim, sortie)
 				 ELSE format('hors du parc en %s : mis en service le %s',
-							 expliquer_logement.annee, l.date_mise_en_service) END
+							 expliquer_logement.annee, to_char(l.date_mise_en_service, 'DD/MM/YYYY')) END
 		WHEN 'logement_foyer' THEN
 			CASE WHEN l.hors_champ IS NOT NULL THEN 'jamais concerné : logement-foyer (hors_champ)'
 				 ELSE 'jamais concerné : loué à une association, logement-foyer (MODE 4)' END
@@ -453,7 +453,7 @@ BEGIN
 						ELSE '' END,
 				   CASE WHEN l.sortiepatrim = 5 AND l.date_sortie > j
 						THEN format(', sorti du patrimoine le %s (SORTIEPATRIM 5, autre sortie) : ce n''est pas une exclusion, hors du parc à partir de %s',
-									l.date_sortie, extract(year FROM l.date_sortie)::integer + 1)
+									to_char(l.date_sortie, 'DD/MM/YYYY'), extract(year FROM l.date_sortie)::integer + 1)
 						ELSE '' END)
 		WHEN 'defense' THEN 'exclu du flux (B) : réservé à la défense nationale (exclusion saisie)'
 		WHEN 'securite_interieure' THEN 'exclu du flux (B) : réservé à la sécurité intérieure (exclusion saisie)'
@@ -468,7 +468,7 @@ BEGIN
 						   CASE k WHEN 'vente' THEN 'mis en vente' ELSE 'voué à la démolition' END)
 				WHEN sortie_rpls THEN
 					format('exclu du flux (B) : %s le %s selon RPLS (SORTIEPATRIM %s%s)',
-						   CASE k WHEN 'vente' THEN 'vendu' ELSE 'démoli' END, l.date_sortie, l.sortiepatrim,
+						   CASE k WHEN 'vente' THEN 'vendu' ELSE 'démoli' END, to_char(l.date_sortie, 'DD/MM/YYYY'), l.sortiepatrim,
 						   CASE WHEN l.sortiepatrim <> 4 THEN ', ' || sortie ELSE '' END)
 				WHEN pu.id IS NOT NULL AND pu.nature::text = k::text THEN
 					format('exclu du flux (B) : inscrit au plan %s n° %s (%s, %s à %s)',

@@ -566,7 +566,7 @@ SELECT c.id AS convention_id, c.reference, b.id AS bailleur_id, b.nom AS bailleu
 	   r.categorie NOT IN ('etat', 'etat_agents') AND c.maintien_stock IS NULL AS reprise_possible,
 	   p.id AS reprise_id, p.arrete AS reprise_arrete, p.date_debut AS reprise_depuis,
 	   CASE WHEN p.id IS NOT NULL
-			THEN format('logements ajoutés au flux de l''État depuis le %s (%s) jusqu''à la conclusion d''une convention conforme', p.date_debut, p.arrete)
+			THEN format('logements ajoutés au flux de l''État depuis le %s (%s) jusqu''à la conclusion d''une convention conforme', to_char(p.date_debut, 'DD/MM/YYYY'), p.arrete)
 			WHEN c.maintien_stock IS NOT NULL
 			THEN 'réservation au profit ' || CASE c.maintien_stock WHEN 'defense' THEN 'de la défense nationale'
 															   WHEN 'securite_interieure' THEN 'de la sécurité intérieure'
@@ -584,15 +584,15 @@ SELECT c.id AS convention_id, c.reference, b.id AS bailleur_id, b.nom AS bailleu
 	   m.arrete AS arrete_modalites, m.date_arrete AS arrete_modalites_le,
 	   CASE WHEN m.id IS NULL THEN NULL
 			WHEN m.date_arrete IS NOT NULL
-			THEN format('arrêté %s du %s fixant les modalités des réservations (R. 441-5-2 IV)', m.arrete, m.date_arrete)
+			THEN format('arrêté %s du %s fixant les modalités des réservations (R. 441-5-2 IV)', m.arrete, to_char(m.date_arrete, 'DD/MM/YYYY'))
 			WHEN m.date_resiliation IS NOT NULL
-			THEN format('convention %s résiliée le %s après la mise en demeure du %s restée sans suite deux mois', m.convention_id, m.date_resiliation, m.date_mise_en_demeure)
+			THEN format('convention %s résiliée le %s après la mise en demeure du %s restée sans suite deux mois', m.convention_id, to_char(m.date_resiliation, 'DD/MM/YYYY'), to_char(m.date_mise_en_demeure, 'DD/MM/YYYY'))
 			WHEN m.date_reponse IS NOT NULL
-			THEN format('mise en demeure du %s : réponse du bailleur le %s', m.date_mise_en_demeure, m.date_reponse)
+			THEN format('mise en demeure du %s : réponse du bailleur le %s', to_char(m.date_mise_en_demeure, 'DD/MM/YYYY'), to_char(m.date_reponse, 'DD/MM/YYYY'))
 			WHEN CURRENT_DATE >= m.date_mise_en_demeure + interval '2 months'
-			THEN format('mise en demeure du %s restée sans suite deux mois : le préfet peut résilier la convention et fixer les modalités par arrêté', m.date_mise_en_demeure)
-			ELSE format('mise en demeure du %s : le bailleur a jusqu''au %s pour y répondre', m.date_mise_en_demeure,
-						(m.date_mise_en_demeure + interval '2 months')::date - 1)
+			THEN format('mise en demeure du %s restée sans suite deux mois : le préfet peut résilier la convention et fixer les modalités par arrêté', to_char(m.date_mise_en_demeure, 'DD/MM/YYYY'))
+			ELSE format('mise en demeure du %s : le bailleur a jusqu''au %s pour y répondre', to_char(m.date_mise_en_demeure, 'DD/MM/YYYY'),
+						to_char((m.date_mise_en_demeure + interval '2 months')::date - 1, 'DD/MM/YYYY'))
 	   END AS suite_mise_en_demeure
   FROM flux.convention c
   JOIN flux.bailleur b ON b.id = c.bailleur_id

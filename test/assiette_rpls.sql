@@ -96,10 +96,10 @@ DELETE FROM parametre_annuel WHERE bailleur_id = 9401;
 -- the explanation says which RPLS field or which plan decided, in French
 --------------------------------------------------------------------------
 SELECT is(pg_temp.raison(94002, 2025),
-	'exclu du flux (B) : vendu le 2025-06-30 selon RPLS (SORTIEPATRIM 1, vendu à son occupant)',
+	'exclu du flux (B) : vendu le 30/06/2025 selon RPLS (SORTIEPATRIM 1, vendu à son occupant)',
 	'explanation: the RPLS sale, with its code and date');
 SELECT is(pg_temp.raison(94003, 2025),
-	'exclu du flux (B) : démoli le 2025-03-01 selon RPLS (SORTIEPATRIM 4)',
+	'exclu du flux (B) : démoli le 01/03/2025 selon RPLS (SORTIEPATRIM 4)',
 	'explanation: the RPLS demolition, with its code and date');
 SELECT is(pg_temp.raison(94006, 2025),
 	'exclu du flux (B) : inscrit au plan de vente n° 94001 (CUS 2025-2030, plan de mise en vente, 2025 à 2026)',
@@ -114,16 +114,16 @@ SELECT is(pg_temp.raison(94009, 2025),
 	'exclu du flux (B) : réservé à la défense nationale (exclusion saisie)',
 	'explanation: the motive set by hand');
 SELECT is(pg_temp.raison(94010, 2025),
-	'exclu du flux (B) : démoli le 2025-10-01 selon RPLS (SORTIEPATRIM 4)',
+	'exclu du flux (B) : démoli le 01/10/2025 selon RPLS (SORTIEPATRIM 4)',
 	'explanation: RPLS when RPLS and a plan apply');
 SELECT is(pg_temp.raison(94011, 2025),
-	'exclu du flux (B) : vendu le 2025-11-01 selon RPLS (SORTIEPATRIM 1, vendu à son occupant)',
+	'exclu du flux (B) : vendu le 01/11/2025 selon RPLS (SORTIEPATRIM 1, vendu à son occupant)',
 	'explanation: RPLS when the motive set by hand does not apply');
 SELECT is(pg_temp.raison(94004, 2025),
-	'dans l''assiette de 2025 : logement PLUS dans le parc depuis 1990, hors QPV, sorti du patrimoine le 2025-05-01 (SORTIEPATRIM 5, autre sortie) : ce n''est pas une exclusion, hors du parc à partir de 2026',
+	'dans l''assiette de 2025 : logement PLUS dans le parc depuis 1990, hors QPV, sorti du patrimoine le 01/05/2025 (SORTIEPATRIM 5, autre sortie) : ce n''est pas une exclusion, hors du parc à partir de 2026',
 	'explanation: another exit stays in the assiette, and says so');
 SELECT is(pg_temp.raison(94002, 2026),
-	'hors du parc au 1er janvier 2026 : sorti le 2025-06-30 (SORTIEPATRIM 1, vendu à son occupant)',
+	'hors du parc au 1er janvier 2026 : sorti le 30/06/2025 (SORTIEPATRIM 1, vendu à son occupant)',
 	'explanation: out of the stock, with the RPLS code in words');
 SELECT is(pg_temp.raison(94001, 2025),
 	'dans l''assiette de 2025 : logement PLUS dans le parc depuis 1990, hors QPV',

@@ -12,7 +12,7 @@ CREATE EXTENSION IF NOT EXISTS flux;
 SET search_path = flux, public;
 -- a session in the American style: the texts' dates must not follow it
 SET datestyle = 'SQL, MDY';
-SELECT plan(21);
+SELECT plan(24);
 
 -- an English marker: a word of English that no French text of flux uses
 CREATE FUNCTION pg_temp.anglais(t text) RETURNS boolean LANGUAGE sql IMMUTABLE
@@ -144,6 +144,26 @@ SELECT is((SELECT count(*) FROM (
 			UNION ALL SELECT e.au_terme FROM echeances e) x
 		    WHERE pg_temp.anglais(x.t)), 0::bigint,
 	'the history, the orientations'' motifs and the deadlines: nothing in English');
+
+--------------------------------------------------------------------------
+-- the other French texts a partner reads: their dates and numbers
+--------------------------------------------------------------------------
+-- a unit sold on 5 March 2024 (SORTIEPATRIM 1): out of the stock on 1 January 2025
+UPDATE logement SET sortiepatrim = 1, date_sortie = '2024-03-05' WHERE id = 1501100;
+SELECT matches((SELECT raison FROM expliquer_logement(1501100, 2025)), 'sorti le 05/03/2024',
+	'expliquer_logement: the date of a sale as DD/MM/YYYY under DateStyle SQL, MDY');
+-- a third convention, not yet in force on 2 June 2025: recommander says so
+INSERT INTO reservataire (id, nom, categorie) VALUES (1503, 'Employeur (langue)', 'employeur');
+INSERT INTO convention (id, bailleur_id, reservataire_id, departement, taux, regime, mode, evenement, date_effet)
+VALUES (15103, 1501, 1503, '01', '5%', 'flux', 'directe', 'bail', '2026-01-01');
+INSERT INTO vacance (id, logement_id, date_preavis, date_disponible, premiere_location)
+VALUES (15010, 1501010, '2025-05-01', '2025-06-01', false);
+SELECT results_eq($$SELECT exclusion FROM recommander(15010, '2025-06-02', true) WHERE convention_id = 15103$$,
+	$$VALUES ('pas en vigueur le 02/06/2025 (du 01/01/2026 au ...)')$$,
+	'recommander: a convention not in force, its dates as DD/MM/YYYY');
+SELECT ok((SELECT bool_and(raison ~ '^[^.]*$' AND raison ~ ' : | ; ' AND NOT pg_temp.anglais(raison))
+			 FROM recommander(15010, '2025-06-02') WHERE rang IS NOT NULL),
+	'recommander: every reason in French, decimal comma (no point), a space before : and ;');
 
 SELECT * FROM finish();
 ROLLBACK;

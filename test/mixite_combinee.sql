@@ -133,7 +133,7 @@ BEGIN
 			t := t || coalesce(c::text, 'B') || ' ';
 		END LOOP;
 		t := t || '|' || EXISTS (SELECT 1 FROM flux.orientation o WHERE o.vacance_id BETWEEN 1550001 AND 1550020
-			AND o.recommandation_raison LIKE '%segments moins attractifs déclarés: T1 en QPV %');
+			AND o.recommandation_raison LIKE '%segments moins attractifs déclarés : T1 en QPV %');
 		RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = t;
 	EXCEPTION WHEN raise_exception THEN
 		trace := split_part(SQLERRM, '|', 1);

@@ -168,7 +168,7 @@ SELECT lives_ok($$INSERT INTO mise_en_demeure (id, bailleur_id, departement, con
 	'mise_en_demeure: a notice about the State''s convention');
 SELECT results_eq(
 	$$SELECT mise_en_demeure_id, mise_en_demeure_le, suite_mise_en_demeure FROM conformite WHERE convention_id = 1401$$,
-	$$VALUES (1401::bigint, date '2025-03-01', 'mise en demeure du 2025-03-01 restée sans suite deux mois : le préfet peut résilier la convention et fixer les modalités par arrêté')$$,
+	$$VALUES (1401::bigint, date '2025-03-01', 'mise en demeure du 01/03/2025 restée sans suite deux mois : le préfet peut résilier la convention et fixer les modalités par arrêté')$$,
 	'conformite: the notice, unanswered for two months, in French');
 SELECT throws_ok($$UPDATE mise_en_demeure SET date_resiliation = '2025-04-30' WHERE id = 1401$$, '23514',
 	'convention 1400 cannot be terminated on 2025-04-30: the notice of 2025-03-01 has two months to be answered, until 2025-04-30',
@@ -181,7 +181,7 @@ SELECT throws_ok($$UPDATE mise_en_demeure SET arrete = 'Arrêté 2025-M', date_a
 SELECT lives_ok($$UPDATE mise_en_demeure SET date_resiliation = '2025-05-01' WHERE id = 1401$$,
 	'mise_en_demeure: terminated two months after, unanswered');
 SELECT is((SELECT suite_mise_en_demeure FROM conformite WHERE convention_id = 1401),
-	'convention 1400 résiliée le 2025-05-01 après la mise en demeure du 2025-03-01 restée sans suite deux mois',
+	'convention 1400 résiliée le 01/05/2025 après la mise en demeure du 01/03/2025 restée sans suite deux mois',
 	'conformite: the termination, in French');
 SELECT throws_ok($$UPDATE mise_en_demeure SET arrete = 'Arrêté 2025-M', date_arrete = '2025-04-30' WHERE id = 1401$$, '23514',
 	'the préfet''s arrêté of 2025-04-30 cannot fix the terms while convention 1400 is not terminated',
@@ -192,7 +192,7 @@ SELECT lives_ok($$UPDATE mise_en_demeure SET arrete = 'Arrêté 2025-M', date_ar
 	'mise_en_demeure: the arrêté after the termination');
 SELECT results_eq(
 	$$SELECT resiliation_le, arrete_modalites, arrete_modalites_le, suite_mise_en_demeure FROM conformite WHERE convention_id = 1403$$,
-	$$VALUES (date '2025-05-01', 'Arrêté 2025-M', date '2025-06-01', 'arrêté Arrêté 2025-M du 2025-06-01 fixant les modalités des réservations (R. 441-5-2 IV)')$$,
+	$$VALUES (date '2025-05-01', 'Arrêté 2025-M', date '2025-06-01', 'arrêté Arrêté 2025-M du 01/06/2025 fixant les modalités des réservations (R. 441-5-2 IV)')$$,
 	'conformite: every stock convention of the bailleur shows the préfet''s latest notice and what followed');
 -- answered within the two months: no termination
 SELECT throws_ok($$INSERT INTO mise_en_demeure (bailleur_id, departement, convention_id, objet, date_mise_en_demeure, date_reponse, date_resiliation)
@@ -205,7 +205,7 @@ SELECT lives_ok($$INSERT INTO mise_en_demeure (id, bailleur_id, departement, con
 	VALUES (1402, 1401, '74', 1400, 'transmettre le bilan annuel', '2025-07-01', '2025-07-15')$$,
 	'mise_en_demeure: answered');
 SELECT is((SELECT suite_mise_en_demeure FROM conformite WHERE convention_id = 1401),
-	'mise en demeure du 2025-07-01 : réponse du bailleur le 2025-07-15', 'conformite: the latest notice, answered');
+	'mise en demeure du 01/07/2025 : réponse du bailleur le 15/07/2025', 'conformite: the latest notice, answered');
 SELECT throws_ok($$INSERT INTO mise_en_demeure (bailleur_id, departement, convention_id, objet, date_mise_en_demeure, date_reponse)
 	VALUES (1401, '74', 1400, 'x', '2025-07-01', '2025-06-30')$$, '23514', NULL,
 	'mise_en_demeure: no answer before the notice');
