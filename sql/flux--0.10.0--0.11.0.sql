@@ -230,15 +230,19 @@ AS $$
 		SELECT x.*, row_number() OVER (ORDER BY x.taux_du DESC, x.reservataire, x.convention_id) AS i
 		  FROM flux.bilan_reservataire x
 		 WHERE x.bailleur_id = $1 AND x.departement = $2 AND x.annee = $3
+	-- the obligations of each réservataire in the order of the shares (r.i)
 	), o AS (
 		SELECT x.*, coalesce(x.reservataire, 'Ensemble du territoire') AS qui,
 			   CASE x.obligation
-				   WHEN 'prioritaires' THEN 'attributions aux ménages prioritaires'
+				   WHEN 'prioritaires' THEN 'attributions aux ménages prioritaires (DALO, L. 441-1)'
 				   WHEN 'prioritaires_tous' THEN 'attributions aux ménages prioritaires, hors flux compris'
 				   WHEN 'q1_hors_qpv' THEN 'baux hors QPV aux demandeurs du 1er quartile'
 				   ELSE 'attributions en QPV aux quartiles 2 à 4 (objectif CIA)' END AS court,
-			   row_number() OVER (ORDER BY x.reservataire_id IS NULL, x.reservataire, x.obligation) AS i
+			   -- g: one block per réservataire, the territory last
+			   dense_rank() OVER (ORDER BY x.reservataire_id IS NULL, k.i, x.reservataire, x.reservataire_id) AS g,
+			   row_number() OVER (ORDER BY x.reservataire_id IS NULL, k.i, x.reservataire, x.reservataire_id, x.obligation) AS i
 		  FROM flux.bilan_obligations x
+		  LEFT JOIN LATERAL (SELECT min(r.i) AS i FROM r WHERE r.reservataire_id = x.reservataire_id) k ON true
 		 WHERE x.bailleur_id = $1 AND x.departement = $2 AND x.annee = $3
 	), d AS (
 		SELECT x.* FROM flux.bilan_detaille x WHERE x.bailleur_id = $1 AND x.departement = $2 AND x.annee = $3
@@ -264,7 +268,8 @@ AS $$
 		SELECT coalesce(max(r.logements_liberes), 0) AS n FROM r
 	), territoire AS (
 		SELECT (SELECT string_agg(DISTINCT coalesce(d.commune, d.depcom), ', ') FROM d) AS communes,
-			   (SELECT string_agg(flux.nom_epci(z.epci) || ' (SIREN ' || z.epci || ')', ', ' ORDER BY z.epci)
+			   (SELECT string_agg(CASE WHEN flux.nom_epci(z.epci) = 'EPCI ' || z.epci THEN flux.nom_epci(z.epci)
+									   ELSE flux.nom_epci(z.epci) || ' (SIREN ' || z.epci || ')' END, ', ' ORDER BY z.epci)
 				  FROM (SELECT DISTINCT d.epci FROM d WHERE d.epci IS NOT NULL) z) AS epci
 	-- chart 1: one row per réservataire, as high as its wrapped name
 	), r_pos AS (
@@ -286,14 +291,15 @@ AS $$
 			   ORDER BY p.i) AS svg,
 			   coalesce(sum(p.haut), 0) + 8 AS hauteur
 		  FROM r_pos p, echelle s
-	-- chart 2: each obligation that applies to some attribution
+	-- the obligations' charts, one per réservataire (a block that is not cut
+	-- across pages): each obligation that applies to some attribution
 	), o_pos AS (
-		SELECT y.*, coalesce(sum(y.haut) OVER (ORDER BY y.i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) + 4 AS y0
+		SELECT y.*, coalesce(sum(y.haut) OVER (PARTITION BY y.g ORDER BY y.i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) + 4 AS y0
 		  FROM (SELECT o.*, l.lignes, greatest(cardinality(l.lignes), 3) * 14 + 10 AS haut
-				  FROM o CROSS JOIN LATERAL (SELECT flux.lignes_libelle(o.qui || ' : ' || o.court, 38) AS lignes) l
+				  FROM o CROSS JOIN LATERAL (SELECT flux.lignes_libelle(o.court, 38) AS lignes) l
 				 WHERE o.concernes > 0) y
 	), jauges AS (
-		SELECT xmlagg(xmlconcat(
+		SELECT p.g, xmlagg(xmlconcat(
 				 flux.svg_etiquette(0, (p.y0 + 11)::integer, '0 280', p.lignes),
 				 xmlelement(name rect, xmlattributes(290 AS x, p.y0 + 2 AS y, 240 AS width, 14 AS height, 'fond' AS class)),
 				 xmlelement(name rect, xmlattributes(290 AS x, p.y0 + 2 AS y, round(2.4 * p.taux, 1) AS width, 14 AS height,
@@ -309,8 +315,23 @@ AS $$
 										  CASE WHEN p.conforme THEN 'atteint' ELSE 'non atteint' END],
 									CASE WHEN p.conforme THEN 'valeur' ELSE 'valeur non-atteint' END))
 			   ORDER BY p.i) AS svg,
-			   coalesce(sum(p.haut), 0) + 8 AS hauteur
+			   sum(p.haut) + 8 AS hauteur
 		  FROM o_pos p
+		 GROUP BY p.g
+	), obligations AS (
+		SELECT o.g, min(o.qui) AS qui, xmlagg(xmlelement(name tr, xmlelement(name td, o.libelle),
+				   xmlelement(name td, xmlattributes('n' AS class), flux.nombre_fr(o.atteints) || ' sur ' || flux.nombre_fr(o.concernes)),
+				   xmlelement(name td, xmlattributes('n' AS class), coalesce(flux.pourcent_fr(o.taux), 'sans objet')),
+				   xmlelement(name td, xmlattributes('n' AS class), flux.pourcent_fr(o.objectif)),
+				   CASE WHEN o.concernes = 0 THEN xmlelement(name td, 'aucune attribution concernée')
+						WHEN o.conforme THEN xmlelement(name td, 'atteint')
+						ELSE xmlelement(name td, xmlattributes('non-atteint' AS class), 'non atteint') END,
+				   xmlelement(name td, xmlattributes('n' AS class),
+							  CASE WHEN o.manque = 0 THEN '' ELSE flux.accord_fr(o.manque, 'logement', 'logements') END),
+				   xmlelement(name td, xmlattributes('n' AS class),
+							  flux.nombre_fr(o.dont_dalo) || coalesce(' (' || flux.pourcent_fr(o.taux_dalo) || ')', '')))
+				 ORDER BY o.i) AS lignes
+		  FROM o GROUP BY o.g
 	-- the breakdowns: one table per dimension, every destination
 	), repartition AS (
 		SELECT x.ordre, x.titre, xmlagg(xmlelement(name tr, xmlelement(name td, x.valeur),
@@ -339,7 +360,7 @@ AS $$
 				'h1{font-size:16pt;margin:0 0 .3em}h2{font-size:13pt;margin:1.2em 0 .4em;border-bottom:1px solid #1f4e79;color:#1f4e79}'
 				'h3{font-size:11pt;margin:1em 0 .3em}'
 				'table{border-collapse:collapse;width:100%;margin:.4em 0 .8em;table-layout:auto}'
-				'td,th{border:1px solid #bbb;padding:2px 5px;vertical-align:top;overflow-wrap:anywhere}'
+				'td,th{border:1px solid #bbb;padding:2px 5px;vertical-align:top;overflow-wrap:break-word}'
 				'th{background:#eef2f8;text-align:left;font-weight:bold}td.n{text-align:right;white-space:nowrap}th.n{text-align:right}'
 				'table.identite th{width:32%}'
 				'.non-atteint{color:#b71c1c;font-weight:bold}.legende{font-size:9pt;color:#444}'
@@ -347,7 +368,7 @@ AS $$
 				'svg text.non-atteint{fill:#b71c1c}'
 				'rect.du{fill:#9db4d0}rect.propose{fill:#1f4e79}rect.fond{fill:#eeeeee}rect.atteint{fill:#2e7d32}'
 				'rect.manque{fill:#c62828}line.objectif{stroke:#000;stroke-width:2}path.croix{stroke:#b71c1c;stroke-width:2.5;fill:none}'
-				'section{margin-top:1.5em}'
+				'section{margin-top:1.5em}div.bloc{break-inside:avoid;page-break-inside:avoid}'
 				'@page{size:A4;margin:15mm}'
 				'@media print{body{margin:0;max-width:none}section{break-before:page;page-break-before:always;margin-top:0}'
 				'h2,h3{break-after:avoid;page-break-after:avoid}svg,tr{break-inside:avoid;page-break-inside:avoid}'
@@ -381,20 +402,17 @@ AS $$
 				xmlelement(name table,
 					xmlelement(name thead, xmlelement(name tr, xmlelement(name th, 'Réservataire'),
 						xmlelement(name th, xmlattributes('n' AS class), 'Part due'), xmlelement(name th, xmlattributes('n' AS class), 'Dus'),
-						xmlelement(name th, xmlattributes('n' AS class), 'Proposés'), xmlelement(name th, xmlattributes('n' AS class), 'Part'),
-						xmlelement(name th, xmlattributes('n' AS class), 'Écart'), xmlelement(name th, xmlattributes('n' AS class), 'Attribués'),
-						xmlelement(name th, xmlattributes('n' AS class), 'Part'), xmlelement(name th, xmlattributes('n' AS class), 'Baux'),
-						xmlelement(name th, xmlattributes('n' AS class), 'Part'))),
+						xmlelement(name th, xmlattributes('n' AS class), 'Proposés (part)'), xmlelement(name th, xmlattributes('n' AS class), 'Écart'),
+						xmlelement(name th, xmlattributes('n' AS class), 'Attribués (part)'),
+						xmlelement(name th, xmlattributes('n' AS class), 'Baux signés (part)'))),
 					xmlelement(name tbody, (SELECT xmlagg(xmlelement(name tr, xmlelement(name td, r.reservataire),
 						xmlelement(name td, xmlattributes('n' AS class), flux.pourcent_fr(r.taux_du)),
 						xmlelement(name td, xmlattributes('n' AS class), flux.nombre_fr(r.dus_sur_liberes)),
-						xmlelement(name td, xmlattributes('n' AS class), flux.nombre_fr(r.proposes)),
-						xmlelement(name td, xmlattributes('n' AS class), flux.pourcent_fr(r.part_proposes)),
+						xmlelement(name td, xmlattributes('n' AS class), flux.nombre_fr(r.proposes) || ' (' || coalesce(flux.pourcent_fr(r.part_proposes), 'sans objet') || ')'),
 						xmlelement(name td, xmlattributes('n' AS class), flux.nombre_fr(r.ecart_proposes)),
-						xmlelement(name td, xmlattributes('n' AS class), flux.nombre_fr(r.attribues)),
-						xmlelement(name td, xmlattributes('n' AS class), flux.pourcent_fr(r.part_attribues)),
-						xmlelement(name td, xmlattributes('n' AS class), flux.nombre_fr(r.baux)),
-						xmlelement(name td, xmlattributes('n' AS class), flux.pourcent_fr(r.part_baux))) ORDER BY r.i) FROM r))),
+						xmlelement(name td, xmlattributes('n' AS class), flux.nombre_fr(r.attribues) || ' (' || coalesce(flux.pourcent_fr(r.part_attribues), 'sans objet') || ')'),
+						xmlelement(name td, xmlattributes('n' AS class), flux.nombre_fr(r.baux) || ' (' || coalesce(flux.pourcent_fr(r.part_baux), 'sans objet') || ')'))
+						ORDER BY r.i) FROM r))),
 				xmlelement(name p, xmlattributes('legende' AS class),
 						   'Parts sur les logements libérés dans le flux ; écart : proposés moins dus (négatif : en retard).')),
 
@@ -416,36 +434,30 @@ AS $$
 						xmlelement(name td, xmlattributes('n' AS class), flux.nombre_fr(e.baux)),
 						xmlelement(name td, xmlattributes('n' AS class),
 								   flux.nombre_fr(e.chute) || coalesce(' (' || flux.pourcent_fr(e.taux_chute) || ')', '')))
-						ORDER BY e.reservataire, e.convention_id) FROM e))),
+						ORDER BY (SELECT r.i FROM r WHERE r.convention_id = e.convention_id), e.reservataire, e.convention_id) FROM e))),
 				xmlelement(name p, xmlattributes('legende' AS class),
 						   'Les comptes du préfet à chaque étape ; sans bail : logements proposés qui n''ont pas abouti à un bail signé par un candidat du réservataire (clause de revoyure).')),
 
 			xmlelement(name section, xmlattributes('obligations' AS id),
 				xmlelement(name h2, 'Obligations d''attribution'),
-				xmlelement(name svg, xmlattributes('http://www.w3.org/2000/svg' AS xmlns, 680 AS width, (SELECT hauteur FROM jauges) AS height,
-												   format('0 0 680 %s', (SELECT hauteur FROM jauges)) AS "viewBox", 'img' AS role,
-												   'Taux de chaque obligation et son objectif' AS "aria-label"),
-						   (SELECT svg FROM jauges)),
 				xmlelement(name p, xmlattributes('legende' AS class),
 						   'Jauge : taux atteint (vert : objectif atteint ; rouge et croix : non atteint) ; trait noir : objectif.'),
-				xmlelement(name table,
-					xmlelement(name thead, xmlelement(name tr, xmlelement(name th, 'Réservataire'), xmlelement(name th, 'Obligation'),
-						xmlelement(name th, xmlattributes('n' AS class), 'Concernées'), xmlelement(name th, xmlattributes('n' AS class), 'Atteintes'),
-						xmlelement(name th, xmlattributes('n' AS class), 'Taux'), xmlelement(name th, xmlattributes('n' AS class), 'Objectif'),
-						xmlelement(name th, 'Résultat'), xmlelement(name th, xmlattributes('n' AS class), 'Manque'),
-						xmlelement(name th, xmlattributes('n' AS class), 'Dont DALO'), xmlelement(name th, xmlattributes('n' AS class), 'Taux DALO'))),
-					xmlelement(name tbody, (SELECT xmlagg(xmlelement(name tr, xmlelement(name td, o.qui), xmlelement(name td, o.libelle),
-						xmlelement(name td, xmlattributes('n' AS class), flux.nombre_fr(o.concernes)),
-						xmlelement(name td, xmlattributes('n' AS class), flux.nombre_fr(o.atteints)),
-						xmlelement(name td, xmlattributes('n' AS class), coalesce(flux.pourcent_fr(o.taux), 'sans objet')),
-						xmlelement(name td, xmlattributes('n' AS class), flux.pourcent_fr(o.objectif)),
-						CASE WHEN o.concernes = 0 THEN xmlelement(name td, 'aucune attribution concernée')
-							 WHEN o.conforme THEN xmlelement(name td, 'atteint')
-							 ELSE xmlelement(name td, xmlattributes('non-atteint' AS class), 'non atteint') END,
-						xmlelement(name td, xmlattributes('n' AS class), flux.accord_fr(o.manque, 'logement', 'logements')),
-						xmlelement(name td, xmlattributes('n' AS class), flux.nombre_fr(o.dont_dalo)),
-						xmlelement(name td, xmlattributes('n' AS class), coalesce(flux.pourcent_fr(o.taux_dalo), 'sans objet')))
-						ORDER BY o.i) FROM o))),
+				(SELECT xmlagg(xmlelement(name div, xmlattributes('bloc' AS class),
+					xmlelement(name h3, t.qui),
+					CASE WHEN j.svg IS NOT NULL THEN
+						xmlelement(name svg, xmlattributes('http://www.w3.org/2000/svg' AS xmlns, 680 AS width, j.hauteur AS height,
+														   format('0 0 680 %s', j.hauteur) AS "viewBox", 'img' AS role,
+														   'Taux de chaque obligation et son objectif : ' || t.qui AS "aria-label"),
+								   j.svg)
+					END,
+					xmlelement(name table,
+						xmlelement(name thead, xmlelement(name tr, xmlelement(name th, 'Obligation'),
+							xmlelement(name th, xmlattributes('n' AS class), 'Atteintes'), xmlelement(name th, xmlattributes('n' AS class), 'Taux'),
+							xmlelement(name th, xmlattributes('n' AS class), 'Objectif'), xmlelement(name th, 'Résultat'),
+							xmlelement(name th, xmlattributes('n' AS class), 'Manque'),
+							xmlelement(name th, xmlattributes('n' AS class), 'Dont DALO (taux)'))),
+						xmlelement(name tbody, t.lignes))) ORDER BY t.g)
+				   FROM obligations t LEFT JOIN jauges j ON j.g = t.g),
 				xmlelement(name p, xmlattributes('legende' AS class),
 						   'Par réservataire, sur les attributions des logements qui lui ont été proposés ; ensemble du territoire : toutes les attributions, hors flux compris pour les ménages prioritaires. Manque : attributions de plus qu''il aurait fallu pour atteindre l''objectif. Les ménages DALO sont comptés à part.')),
 
@@ -475,7 +487,7 @@ AS $$
 						xmlelement(name th, xmlattributes('n' AS class), 'Dont ménages prioritaires'),
 						xmlelement(name th, xmlattributes('n' AS class), 'À rendre au flux'),
 						xmlelement(name th, xmlattributes('n' AS class), 'Rendus dans l''année'),
-						xmlelement(name th, xmlattributes('n' AS class), 'Pris sur la part propre l''année suivante'))),
+						xmlelement(name th, xmlattributes('n' AS class), 'Pris sur la part propre en N+1'))),
 					xmlelement(name tbody, coalesce((SELECT xmlagg(xmlelement(name tr, xmlelement(name td, h.motif),
 						xmlelement(name td, xmlattributes('n' AS class), coalesce(flux.nombre_fr(h.prevision), 'non soustrait')),
 						xmlelement(name td, xmlattributes('n' AS class), flux.nombre_fr(h.realise)),
