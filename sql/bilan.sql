@@ -117,7 +117,7 @@ INSERT INTO transmission_bilan (bailleur_id, departement, annee, reservataire_id
 -- the reports
 SELECT section, libelle, valeur, reference, unite FROM rapport_reservataire(91, 2025) ORDER BY ordre, libelle;
 SELECT section, libelle, proposes, attribues, baux FROM rapport_epci('200067551', 2025) WHERE bailleur = 'Bailleur du bilan';
--- the HTML page is well-formed XHTML with its two charts
+-- the HTML page is well-formed XHTML with its charts (the shares; the obligations of each réservataire with attributions, and of the territory)
 SELECT xml_is_well_formed_document(rapport_html(90, '74', 2025)) AS bien_forme,
        (SELECT count(*) FROM regexp_matches(rapport_html(90, '74', 2025), '<svg', 'g')) AS graphiques,
        rapport_html(90, '74', 2025) LIKE '<!DOCTYPE html>%' AS doctype;
