@@ -72,7 +72,9 @@ flux_at_exit flux__exit_rm_tmp
 # --------------------------------------------------------------------------
 # postgresql-15: server (also pulls postgresql-common: pg_wrapper, the postgres
 #   user); postgresql-server-dev-15: PGXS and headers; postgresql-15-pgtap:
-#   the pgtap extension; libtap-parser-sourcehandler-pgtap-perl: pg_prove.
+#   the pgtap extension; libtap-parser-sourcehandler-pgtap-perl: pg_prove;
+#   chromium and fonts-dejavu-core: scripts/test renders the HTML report in
+#   headless Chromium (test/rapport_html.sh), with a font of known metrics.
 # No `locales`: clusters use C.UTF-8, which glibc always provides.
 FLUX_PACKAGES=(
 	make gcc libc6-dev
@@ -80,6 +82,7 @@ FLUX_PACKAGES=(
 	"postgresql-server-dev-$FLUX_PG_VERSION"
 	"postgresql-$FLUX_PG_VERSION-pgtap"
 	libtap-parser-sourcehandler-pgtap-perl
+	chromium fonts-dejavu-core
 )
 
 flux__missing_packages() {

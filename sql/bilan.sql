@@ -137,7 +137,7 @@ SELECT reservataire_id, destination, categorie, proposes, attribues, baux
   FROM rapport_epci_destinations('200067551', 2025) WHERE bailleur = 'Bailleur du bilan';
 SELECT obligation, concernes, atteints, dont_dalo, taux, objectif, conforme, manque
   FROM rapport_epci_obligations('200067551', 2025) WHERE bailleur = 'Bailleur du bilan';
--- the HTML page is well-formed XHTML with its two charts
+-- the HTML page is well-formed XHTML with its charts (the shares; the obligations of each réservataire with attributions, and of the territory)
 SELECT xml_is_well_formed_document(rapport_html(90, '74', 2025)) AS bien_forme,
        (SELECT count(*) FROM regexp_matches(rapport_html(90, '74', 2025), '<svg', 'g')) AS graphiques,
        rapport_html(90, '74', 2025) LIKE '<!DOCTYPE html>%' AS doctype;
