@@ -20,7 +20,7 @@ OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 CONCERNS     = src/taux.sql src/calendrier.sql src/repartition.sql src/taux_regles.sql \
                src/etalement.sql src/offre.sql src/decompte.sql src/moteur.sql \
                src/modele.sql src/partenaires.sql src/rpls.sql src/assiette.sql src/prevision.sql src/plafonds.sql src/parts.sql \
-               src/conversion.sql src/workflow.sql src/orientation.sql \
+               src/conversion.sql src/workflow.sql src/notifications.sql src/orientation.sql \
                src/bilan.sql src/echanges.sql src/exports.sql
 
 # The released scripts, in the order of the chain: a database of any earlier
@@ -38,7 +38,7 @@ DOCS         =
 REGRESS      = install taux calendrier repartition modele assiette rpls plafonds parts conversion workflow orientation bilan securite upgrade uninstall
 REGRESS_OPTS = --encoding=UTF8
 # isolation tests (specs/*.spec): the workflow under concurrent sessions
-ISOLATION    = concurrence rpls_concurrence bail_concurrent candidats_concurrents compteurs_concurrents origine_echeance garanties_concurrentes
+ISOLATION    = concurrence rpls_concurrence bail_concurrent candidats_concurrents compteurs_concurrents origine_echeance garanties_concurrentes notifications
 ISOLATION_OPTS = --encoding=UTF8
 CONTRIB_TESTDB = flux_regression
 
