@@ -31,6 +31,10 @@ BEGIN
 		(1004, 'Hôpitaux du Léman (démo)', 'employeur', NULL),
 		(1005, 'Évian Resort (démo)', 'employeur', NULL),
 		(1006, 'CAF de la Haute-Savoie (démo)', 'organisme_desinteresse', NULL);
+	-- the EPCI of the four communes: no convention with this bailleur, but
+	-- the reports call it by its name (flux.nom_epci)
+	INSERT INTO flux.reservataire (id, nom, categorie, epci) VALUES
+		(1007, 'Thonon Agglomération (démo)', 'epci', '200067551');
 	INSERT INTO flux.convention (id, bailleur_id, reservataire_id, departement, taux, date_effet, reference) VALUES
 		(1000, 1000, 1000, '74', '25%', '2024-01-01', 'DDETS-74-2024-01'),
 		(1001, 1000, 1001, '74', '5%', '2024-01-01', 'DDETS-74-2024-02'),
