@@ -1887,6 +1887,7 @@ COMMENT ON FUNCTION flux.epci_courant() IS
 -- of the territory (docs/security.md, "The bilans of a partner"); the
 -- partners read their own rows through flux.mon_bilan, mes_obligations,
 -- mes_etapes and bilan_territoire (src/espace_partenaire.sql)
+ALTER VIEW flux.bilan_orientation SET (security_invoker = false);
 ALTER VIEW flux.bilan_detaille SET (security_invoker = false);
 ALTER VIEW flux.bilan_reservataire SET (security_invoker = false);
 ALTER VIEW flux.bilan_obligations SET (security_invoker = false);

@@ -57,7 +57,7 @@ SELECT pg_catalog.pg_extension_config_dump('flux.transmission_bilan_id_seq', '')
  * that counts is the one the CALEOL attributed the unit to first (or whose
  * refusal of a suitable offer the réservataire validated as illegitimate).
  */
-CREATE VIEW flux.bilan_orientation WITH (security_invoker = true) AS
+CREATE VIEW flux.bilan_orientation WITH (security_invoker = false) AS
 SELECT extract(year FROM o.date_orientation)::integer AS annee,
 	   o.id AS orientation_id, o.date_orientation,
 	   b.id AS bailleur_id, b.nom AS bailleur, l.departement, l.depcom, cm.nom AS commune,
