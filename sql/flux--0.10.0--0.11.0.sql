@@ -2149,6 +2149,26 @@ SELECT b.* FROM flux.bilan_detaille b
 COMMENT ON VIEW flux.bilan_territoire IS
 	'The rows of flux.bilan_detaille on the communes of the EPCI the caller acts for: units proposed, attributed, leased by segment and destination; no household';
 
+-- each column says what the bilan's column says
+DO $commentaires$
+DECLARE
+	x record;
+BEGIN
+	FOR x IN
+		SELECT v.vue, a.attname, pg_catalog.col_description(v.base, a.attnum) AS texte
+		  FROM (VALUES ('flux.mon_bilan'::regclass, 'flux.bilan_reservataire'::regclass),
+					   ('flux.mes_obligations'::regclass, 'flux.bilan_obligations'::regclass),
+					   ('flux.mes_etapes'::regclass, 'flux.bilan_etapes'::regclass),
+					   ('flux.bilan_territoire'::regclass, 'flux.bilan_detaille'::regclass)) v(vue, base)
+		  JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) v.base AND a.attnum OPERATOR(pg_catalog.>) 0
+		   AND NOT a.attisdropped
+		 ORDER BY 1, a.attnum
+	LOOP
+		EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', x.vue, x.attname, x.texte);
+	END LOOP;
+END
+$commentaires$;
+
 -- from src/politiques.sql
 --
 -- src/politiques.sql: who may do what: the grants of flux's five roles,

@@ -10,7 +10,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flux;
-SELECT plan(62);
+SELECT plan(65);
 \ir acces_matrice.psql
 
 -- what the superuser reads, to compare with what each role reads
@@ -142,7 +142,17 @@ SELECT throws_ok('INSERT INTO flux.partenaire (login, reservataire_id) VALUES ('
 SELECT throws_ok('SELECT flux.repondre_orientation(96003, true)', '42501', NULL, 'nor uses the réservataire''s functions');
 RESET ROLE;
 
+-- the RPLS loading recipe of docs/dba-guide.md, as written, by a flux_admin
+-- login.  pg_read_all_stats only because this test's backend was opened by
+-- the superuser: flux.session_chargement() reads the session's start, which
+-- a login sees of its own sessions
+INSERT INTO flux.commune (depcom, nom) VALUES ('01173', 'Gex'), ('01281', 'Ornex'), ('2A004', 'Ajaccio');
+GRANT pg_read_all_stats TO regress_acces_admin;
 SET ROLE regress_acces_admin;
+\copy flux.rpls_ligne (texte) FROM 'test/data/rpls_petit.csv' WITH (FORMAT csv, DELIMITER E'\x1f', QUOTE E'\x1e')
+SELECT results_eq('SELECT lues, inserees + mises_a_jour + inchangees + rejetees FROM flux.charger_rpls(9600, 2025)',
+				  $$VALUES (11::bigint, 11::bigint)$$, 'flux_admin loads an RPLS file: 11 lines read, each loaded or rejected');
+SELECT lives_ok($$SELECT flux.deposer_rpls(convert_to(E'IDENT_REP;IDENT_INT\n', 'UTF8'))$$, 'and stages one with flux.deposer_rpls');
 SELECT lives_ok($$INSERT INTO flux.partenaire (login, reservataire_id) VALUES ('regress_acces_r3', 9602)$$,
 				'flux_admin maps a new login to its réservataire');
 SELECT throws_ok($$INSERT INTO flux.partenaire (login, reservataire_id) VALUES ('regress_acces_rien', 9602)$$, '22023', NULL,
@@ -158,7 +168,7 @@ SELECT is((SELECT count(*)::integer FROM flux.orientation), 0, 'a role granted S
 SELECT throws_ok('SELECT * FROM flux.candidature', '42501', NULL, 'a role of no flux group reads no candidate');
 SELECT throws_ok($$SELECT * FROM flux.simuler_noyau('{}','{}','{}','{}','{}','{}','{}','{2,5,4,1,6}')$$, '42501', NULL,
 				 'nor runs the engine');
-SELECT is(('12,5 %'::flux.taux OPERATOR(flux.+) '1 %'::flux.taux)::text || ' ' || flux.ajouter_jours_ouvres('2025-05-28', 1, 'metropole'), '13,5 % 2025-05-30',
+SELECT is(('12,5 %'::flux.taux OPERATOR(flux.+) '1 %'::flux.taux)::text || ' ' || flux.ajouter_jours_ouvres('2025-05-28', 1, 'metropole'), '13.5% 2025-05-30',
 		  'the type flux.taux and the calendar stay everyone''s');
 RESET ROLE;
 
