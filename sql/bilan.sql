@@ -142,7 +142,9 @@ SELECT xml_is_well_formed_document(rapport_html(90, '74', 2025)) AS bien_forme,
        (SELECT count(*) FROM regexp_matches(rapport_html(90, '74', 2025), '<svg', 'g')) AS graphiques,
        rapport_html(90, '74', 2025) LIKE '<!DOCTYPE html>%' AS doctype;
 
--- every view reads with the reader's rights and every column is commented
+-- every bilan view reads with its owner's rights (0.11.0: a share needs the
+-- whole territory; partners read their rows through flux.mon_bilan,
+-- mes_obligations, mes_etapes, bilan_territoire) and every column is commented
 SELECT c.relname, count(*) FILTER (WHERE col_description(c.oid, a.attnum) IS NULL) AS sans_commentaire,
        coalesce(c.reloptions, '{}') @> '{security_invoker=true}' AS security_invoker
   FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0

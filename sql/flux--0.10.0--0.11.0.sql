@@ -2442,3 +2442,658 @@ $$;
 
 COMMENT ON FUNCTION flux.rapport_html(bigint, text, integer) IS
 	'The bilan of a bailleur in a département for year N as one printable (A4) XHTML page in French: period, date of issue, bailleur (SIREN), territory and EPCI; shares per réservataire, stages, every obligation with the DALO rate, breakdowns, hors flux and own share; inline SVG charts; well-formed by construction (SQL/XML)';
+
+-- ---------------------------------------------------------------------------
+-- (section of the access control: grants, row-level security, the partners' functions)
+-- ---------------------------------------------------------------------------
+
+-- The bilan views run with their owner's rights: a share needs every row
+-- of the territory (docs/security.md, "The bilans of a partner"); the
+-- partners read their own rows through flux.mon_bilan, mes_obligations,
+-- mes_etapes and bilan_territoire (src/espace_partenaire.sql)
+ALTER VIEW flux.bilan_orientation SET (security_invoker = false);
+ALTER VIEW flux.bilan_detaille SET (security_invoker = false);
+ALTER VIEW flux.bilan_reservataire SET (security_invoker = false);
+ALTER VIEW flux.bilan_obligations SET (security_invoker = false);
+ALTER VIEW flux.bilan_etapes SET (security_invoker = false);
+ALTER VIEW flux.bilan_hors_flux SET (security_invoker = false);
+ALTER VIEW flux.soustractions_previsionnelles SET (security_invoker = false);
+ALTER VIEW flux.transmissions SET (security_invoker = false);
+
+-- from src/espace_partenaire.sql
+--
+-- src/espace_partenaire.sql: what a réservataire does itself in the
+--   database: answer an orientation, designate its candidates, say it
+--   cannot, validate a household's illegitimate refusal; and the bilans a
+--   réservataire and an EPCI read, their own rows only
+--   (docs/security.md, "Partners")
+--
+-- C: none
+-- Builds on: partenaires.sql (flux.reservataire_courant, epci_courant),
+--   workflow.sql (the state machine: these functions write what the
+--   bailleur's staff would, so every trigger still applies), bilan.sql
+-- Part of the install script sql/flux--<version>.sql, which the Makefile
+-- builds from src/installation.sql and the concern files in layer order.
+-- A change here goes into the next upgrade script too (docs/contributing.md).
+--
+
+--------------------------------------------------------------------------
+-- The réservataire's acts
+--------------------------------------------------------------------------
+
+/*
+ * A partner reads its rows through row-level security (src/politiques.sql)
+ * and writes no table: each act below is a SECURITY DEFINER function that
+ * checks the orientation belongs to a convention of the réservataire the
+ * caller acts for (flux.reservataire_courant(), read from flux.partenaire
+ * through flux.appelant(), never a setting the caller could choose), then
+ * runs the very UPDATE or INSERT the bailleur's staff would, so that the
+ * triggers of the workflow check and record it.  An orientation that is not
+ * the caller's and one that does not exist get the same error: a partner
+ * learns nothing of the others' orientations.
+ */
+CREATE FUNCTION flux.orientation_du_partenaire(orientation bigint)
+	RETURNS flux.orientation
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	moi bigint := flux.reservataire_courant();
+	o flux.orientation;
+BEGIN
+	IF moi IS NULL THEN
+		RAISE EXCEPTION 'role "%" acts for no réservataire', flux.appelant()
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'flux_admin maps a login to its réservataire: INSERT INTO flux.partenaire (login, reservataire_id) VALUES (...); the bailleur''s staff writes flux.orientation itself.';
+	END IF;
+	IF orientation IS NULL THEN
+		RAISE EXCEPTION 'orientation is NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass the id of one of your orientations (SELECT id FROM flux.orientation).';
+	END IF;
+	SELECT x.* INTO o FROM flux.orientation x JOIN flux.convention c ON c.id = x.convention_id
+	 WHERE x.id = orientation AND c.reservataire_id = moi;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'orientation % is not sent to réservataire %', orientation, moi
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'A réservataire acts on the orientations to its own conventions: SELECT id, etat FROM flux.orientation lists them.';
+	END IF;
+	RETURN o;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION flux.orientation_du_partenaire(bigint) FROM PUBLIC;
+
+COMMENT ON FUNCTION flux.orientation_du_partenaire(bigint) IS
+	'Internal: the orientation, when it is sent to a convention of the réservataire the caller acts for; else 42501 (the same for one that does not exist)';
+
+-- accept or refuse an orientation (Ornex art. 5, Publier art. 5.2: within
+-- delai_reponse_jo jours ouvrés; the trigger refuses an answer after it)
+CREATE FUNCTION flux.repondre_orientation(orientation bigint, accepte boolean, motif text DEFAULT NULL)
+	RETURNS flux.etat_orientation
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	o flux.orientation := flux.orientation_du_partenaire(orientation);
+	apres flux.etat_orientation;
+BEGIN
+	IF accepte IS NULL THEN
+		RAISE EXCEPTION 'answer to orientation % is NULL', o.id
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass accepte => true to accept, false to refuse (with a motif).';
+	END IF;
+	IF NOT accepte AND nullif(btrim(motif), '') IS NULL THEN
+		RAISE EXCEPTION 'refusal of orientation % has no motif', o.id
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Say why the unit is refused (motif => ''...''): the bailleur re-orients it with that reason.';
+	END IF;
+	UPDATE flux.orientation x
+	   SET etat = CASE WHEN accepte THEN 'acceptee' ELSE 'refusee' END::flux.etat_orientation,
+		   motif = coalesce(nullif(btrim(repondre_orientation.motif), ''),
+							'acceptée par le réservataire')
+	 WHERE x.id = o.id
+	RETURNING x.etat INTO apres;
+	RETURN apres;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION flux.repondre_orientation(bigint, boolean, text) FROM PUBLIC;
+
+COMMENT ON FUNCTION flux.repondre_orientation(bigint, boolean, text) IS
+	'The réservataire accepts (accepte true) or refuses (false, with a motif) one of its orientations, within its answer deadline; returns the new state';
+
+-- designate a candidate (Ornex art. 6, Publier art. 5.3: up to
+-- candidats_max, one DALO household alone, before the designation deadline:
+-- the trigger candidature_avant_insertion checks all of it)
+CREATE FUNCTION flux.designer_candidat(orientation bigint, nud text, rang smallint DEFAULT NULL,
+									   dalo boolean DEFAULT false, prioritaire boolean DEFAULT false,
+									   critere_priorite text DEFAULT NULL, quartile smallint DEFAULT NULL,
+									   mutation boolean DEFAULT false, personnes smallint DEFAULT NULL,
+									   ressources numeric DEFAULT NULL)
+	RETURNS bigint
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	o flux.orientation := flux.orientation_du_partenaire(orientation);
+	nouveau bigint;
+BEGIN
+	INSERT INTO flux.candidature AS k (orientation_id, nud, rang, designe_par, dalo, prioritaire, critere_priorite,
+									   quartile, mutation, personnes, ressources)
+	VALUES (o.id, designer_candidat.nud,
+			coalesce(designer_candidat.rang,
+					 (SELECT coalesce(max(x.rang), 0) + 1 FROM flux.candidature x WHERE x.orientation_id = o.id)),
+			'reservataire', coalesce(designer_candidat.dalo, false), coalesce(designer_candidat.prioritaire, false),
+			designer_candidat.critere_priorite, designer_candidat.quartile, coalesce(designer_candidat.mutation, false),
+			designer_candidat.personnes, designer_candidat.ressources)
+	RETURNING k.id INTO nouveau;
+	RETURN nouveau;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION flux.designer_candidat(bigint, text, smallint, boolean, boolean, text, smallint, boolean, smallint, numeric) FROM PUBLIC;
+
+COMMENT ON FUNCTION flux.designer_candidat(bigint, text, smallint, boolean, boolean, text, smallint, boolean, smallint, numeric) IS
+	'The réservataire designates a candidate (its NUD, rank: next by default, priority, quartile, household) on one of its accepted orientations, within the convention''s number and deadline; returns the candidate''s id';
+
+-- say it cannot designate (Ornex art. 6: "information du bailleur de cette
+-- impossibilité ... au plus tard 5 jours ouvrés après la transmission"):
+-- the unit goes back to the bailleur (restituee), who re-orients it or
+-- designates outside the flux
+CREATE FUNCTION flux.signaler_impossibilite(orientation bigint, motif text)
+	RETURNS flux.etat_orientation
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	o flux.orientation := flux.orientation_du_partenaire(orientation);
+	apres flux.etat_orientation;
+BEGIN
+	IF nullif(btrim(motif), '') IS NULL THEN
+		RAISE EXCEPTION 'notice that orientation % cannot be served has no motif', o.id
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Say why no candidate can be designated (motif => ''...'').';
+	END IF;
+	IF o.etat <> 'acceptee' THEN
+		RAISE EXCEPTION 'orientation % is %: the notice that no candidate can be designated is given on an accepted orientation without candidates', o.id, o.etat
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = CASE WHEN o.etat = 'proposee' THEN 'Refuse it instead: flux.repondre_orientation(id, false, motif).'
+							  ELSE 'Once candidates are designated the CALEOL examines them; ask the bailleur.' END;
+	END IF;
+	UPDATE flux.orientation x
+	   SET etat = 'restituee',
+		   motif = 'impossibilité de désigner signalée par le réservataire : ' || btrim(signaler_impossibilite.motif)
+	 WHERE x.id = o.id
+	RETURNING x.etat INTO apres;
+	RETURN apres;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION flux.signaler_impossibilite(bigint, text) FROM PUBLIC;
+
+COMMENT ON FUNCTION flux.signaler_impossibilite(bigint, text) IS
+	'The réservataire tells the bailleur it cannot designate on one of its accepted orientations: the unit goes back to the bailleur (restituee), with the motif';
+
+-- validate a household's illegitimate refusal (Publier art. 6.2-6.3: the
+-- refusal of a suitable offer, marked refus_illegitime by the bailleur,
+-- counts once the réservataire validates it)
+CREATE FUNCTION flux.valider_refus(candidature bigint, le date DEFAULT CURRENT_DATE)
+	RETURNS date
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	k flux.candidature;
+	o flux.orientation;
+BEGIN
+	IF candidature IS NULL OR le IS NULL THEN
+		RAISE EXCEPTION 'candidature or date is NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass the id of one of your candidates and the date of the validation.';
+	END IF;
+	SELECT * INTO k FROM flux.candidature x WHERE x.id = candidature;
+	-- the orientation's check first: a candidate of another's orientation
+	-- and one that does not exist are told alike
+	o := flux.orientation_du_partenaire(coalesce(k.orientation_id, -1));
+	IF k.designe_par <> 'reservataire' THEN
+		RAISE EXCEPTION 'candidate % was designated by the bailleur', k.id
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'A réservataire validates the refusals of the candidates it designated; the bailleur records the others.';
+	END IF;
+	IF NOT k.refus_illegitime OR k.refus_valide_le IS NOT NULL THEN
+		RAISE EXCEPTION 'candidate %: %', k.id,
+				CASE WHEN k.refus_valide_le IS NOT NULL THEN 'its refusal was validated on ' || k.refus_valide_le
+					 ELSE 'no refusal marked illegitimate to validate' END
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'The bailleur marks the refusal of a suitable offer illegitimate (refus_illegitime); the réservataire validates it once.';
+	END IF;
+	UPDATE flux.candidature x SET refus_valide_le = le WHERE x.id = k.id;
+	RETURN le;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION flux.valider_refus(bigint, date) FROM PUBLIC;
+
+COMMENT ON FUNCTION flux.valider_refus(bigint, date) IS
+	'The réservataire validates the illegitimate refusal of one of its candidates (marked by the bailleur): it then counts as an attribution; returns the date';
+
+--------------------------------------------------------------------------
+-- The bilans a partner reads: its own rows of the territory's figures
+--------------------------------------------------------------------------
+
+/*
+ * A share needs every row of the territory (its denominator is all the
+ * units freed), so the bilan views run with their owner's rights
+ * (security_invoker = false, src/bilan.sql) and a partner reads them
+ * through these views, which keep the rows of the réservataire or the EPCI
+ * the caller acts for (security_barrier: a function of the caller's in a
+ * WHERE clause sees only those rows).  Figures only: no NUD, no household.
+ */
+CREATE VIEW flux.mon_bilan WITH (security_barrier = true) AS
+SELECT b.* FROM flux.bilan_reservataire b
+ WHERE b.reservataire_id OPERATOR(pg_catalog.=) (SELECT flux.reservataire_courant());
+
+COMMENT ON VIEW flux.mon_bilan IS
+	'The rows of flux.bilan_reservataire of the réservataire the caller acts for (flux.partenaire): its shares of the units freed, per convention and year';
+
+CREATE VIEW flux.mes_obligations WITH (security_barrier = true) AS
+SELECT b.* FROM flux.bilan_obligations b
+ WHERE b.reservataire_id OPERATOR(pg_catalog.=) (SELECT flux.reservataire_courant());
+
+COMMENT ON VIEW flux.mes_obligations IS
+	'The rows of flux.bilan_obligations of the réservataire the caller acts for: its attribution obligations, per bailleur, département and year';
+
+CREATE VIEW flux.mes_etapes WITH (security_barrier = true) AS
+SELECT b.* FROM flux.bilan_etapes b
+ WHERE b.reservataire_id OPERATOR(pg_catalog.=) (SELECT flux.reservataire_courant());
+
+COMMENT ON VIEW flux.mes_etapes IS
+	'The rows of flux.bilan_etapes of the réservataire the caller acts for: its orientations step by step, per convention and year';
+
+CREATE VIEW flux.bilan_territoire WITH (security_barrier = true) AS
+SELECT b.* FROM flux.bilan_detaille b
+ WHERE b.epci OPERATOR(pg_catalog.=) (SELECT flux.epci_courant());
+
+COMMENT ON VIEW flux.bilan_territoire IS
+	'The rows of flux.bilan_detaille on the communes of the EPCI the caller acts for: units proposed, attributed, leased by segment and destination; no household';
+
+-- each column says what the bilan's column says
+DO $commentaires$
+DECLARE
+	x record;
+BEGIN
+	FOR x IN
+		SELECT v.vue, a.attname, pg_catalog.col_description(v.base, a.attnum) AS texte
+		  FROM (VALUES ('flux.mon_bilan'::regclass, 'flux.bilan_reservataire'::regclass),
+					   ('flux.mes_obligations'::regclass, 'flux.bilan_obligations'::regclass),
+					   ('flux.mes_etapes'::regclass, 'flux.bilan_etapes'::regclass),
+					   ('flux.bilan_territoire'::regclass, 'flux.bilan_detaille'::regclass)) v(vue, base)
+		  JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) v.base AND a.attnum OPERATOR(pg_catalog.>) 0
+		   AND NOT a.attisdropped
+		 ORDER BY 1, a.attnum
+	LOOP
+		EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', x.vue, x.attname, x.texte);
+	END LOOP;
+END
+$commentaires$;
+
+-- from src/politiques.sql
+--
+-- src/politiques.sql: who may do what: the grants of flux's five roles,
+--   the functions left to PUBLIC, row-level security on every table with a
+--   partner's or a household's data (docs/security.md, "Roles and
+--   partners", the matrix)
+--
+-- C: none
+-- Builds on: every concern before it (it is the last of the install script)
+-- Part of the install script sql/flux--<version>.sql, which the Makefile
+-- builds from src/installation.sql and the concern files in layer order.
+-- A change here goes into the next upgrade script too (docs/contributing.md).
+--
+-- A function or a table added later says its own grants where it is made;
+-- the statements below name each object, never "ALL ... IN SCHEMA", so
+-- that the audit's and the notifications' objects keep the grants their
+-- own files give them.
+--
+
+--------------------------------------------------------------------------
+-- Functions
+--------------------------------------------------------------------------
+
+/*
+ * Left to PUBLIC, deliberately: the type flux.taux (input, output, binary
+ * I/O, operators, casts, aggregates: a column of that type must stay
+ * readable by whoever may read the column), and the pure calculators that
+ * read no table: the calendar, repartir, taux_reservataire, echeancier,
+ * entrelacer, droits_uniques, the suitable-offer checks (taux_effort,
+ * surface_minimale, typologie_adaptee), fin_droits, annees_entre,
+ * departement_de, reporter, etats_suivants, compte_pour_reservataire,
+ * statut, the labels, the segments' codes, csv_ligne and csv_champ,
+ * verifier_annee and verifier_departement; the aggregate decompte_etapes
+ * (its support functions are revoked: PostgreSQL checks them against the
+ * aggregate's owner).  Also flux.appelant, reservataire_courant and
+ * epci_courant: the policies call them as the querying role, and they
+ * return the caller's own mapping only.
+ *
+ * Everything else: EXECUTE revoked from PUBLIC, then granted to the roles
+ * whose work needs it.
+ */
+
+-- the bailleur's work: the engine, the assiette, the forecast, the parts,
+-- the conversion, the workflow's sweep and counters, the bilans' reports
+REVOKE EXECUTE ON FUNCTION
+	flux.classer_destinations(flux.taux[], bigint[], double precision[], double precision[], boolean[]),
+	flux.classer_destinations(flux.taux[], bigint[], double precision[], double precision[], boolean[], double precision[]),
+	flux.simuler_noyau(integer[], date[], date[], boolean[], boolean[], date[], integer[], integer[]),
+	flux.simuler(bigint, text, integer, integer, integer),
+	flux.recommander(bigint, date, boolean),
+	flux.orienter(bigint, bigint, date, text),
+	flux.expliquer_logement(bigint, integer),
+	flux.assiette_communes(bigint, text, integer),
+	flux.verifier_definition_rotation(flux.definition_rotation),
+	flux.surestimations(bigint, text, integer),
+	flux.flux_previsionnel(bigint, text, integer),
+	flux.actualiser_taux(bigint, text, integer, boolean),
+	flux.parts(bigint, text, integer),
+	flux.part_etat(bigint, text, integer),
+	flux.verifier_garanties_programmes(bigint[]),
+	flux.reprise_prefet(bigint, date, text, bigint),
+	flux.lever_reprise_prefet(bigint, date, text),
+	flux.conversion(bigint, text, integer, numeric, integer, text, integer),
+	flux.echeancier_conversion(bigint, text, integer, numeric, integer, text, integer),
+	flux.premiere_attribution(bigint, flux.taux, flux.taux),
+	flux.appliquer_echeances(timestamptz),
+	flux.balayer_echeances(timestamptz),
+	flux.origine_courante(),
+	flux.orientation_toucher(bigint, text),
+	flux.decompte(bigint, text, integer),
+	flux.decompte_hors_flux(bigint, text, integer),
+	flux.attributaire(bigint),
+	flux.recalculer_attributaires(),
+	flux.compteur_deltas(bigint[]),
+	flux.compteur_ajouter(bigint[], integer),
+	flux.compteur_appliquer(bigint[], bigint[]),
+	flux.recompter(),
+	flux.verifier_annee_rapport(integer, bigint, text, bigint, text),
+	flux.nom_epci(text),
+	flux.rapport_html(bigint, text, integer),
+	flux.rapport_reservataire_parts(bigint, integer),
+	flux.rapport_reservataire_obligations(bigint, integer),
+	flux.rapport_reservataire_detail(bigint, integer),
+	flux.rapport_epci_communes(text, integer),
+	flux.rapport_epci_destinations(text, integer),
+	flux.rapport_epci_obligations(text, integer),
+	flux.csv_document(text, text, integer, text),
+	flux.csv_reservataire(bigint, integer, text, text),
+	flux.csv_epci(text, integer, text, text)
+	FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION
+	flux.classer_destinations(flux.taux[], bigint[], double precision[], double precision[], boolean[]),
+	flux.classer_destinations(flux.taux[], bigint[], double precision[], double precision[], boolean[], double precision[]),
+	flux.simuler_noyau(integer[], date[], date[], boolean[], boolean[], date[], integer[], integer[]),
+	flux.simuler(bigint, text, integer, integer, integer),
+	flux.recommander(bigint, date, boolean),
+	flux.orienter(bigint, bigint, date, text),
+	flux.expliquer_logement(bigint, integer),
+	flux.assiette_communes(bigint, text, integer),
+	flux.verifier_definition_rotation(flux.definition_rotation),
+	flux.surestimations(bigint, text, integer),
+	flux.flux_previsionnel(bigint, text, integer),
+	flux.actualiser_taux(bigint, text, integer, boolean),
+	flux.parts(bigint, text, integer),
+	flux.part_etat(bigint, text, integer),
+	flux.verifier_garanties_programmes(bigint[]),
+	flux.reprise_prefet(bigint, date, text, bigint),
+	flux.lever_reprise_prefet(bigint, date, text),
+	flux.conversion(bigint, text, integer, numeric, integer, text, integer),
+	flux.echeancier_conversion(bigint, text, integer, numeric, integer, text, integer),
+	flux.premiere_attribution(bigint, flux.taux, flux.taux),
+	flux.appliquer_echeances(timestamptz),
+	flux.balayer_echeances(timestamptz),
+	flux.origine_courante(),
+	flux.orientation_toucher(bigint, text),
+	flux.decompte(bigint, text, integer),
+	flux.decompte_hors_flux(bigint, text, integer),
+	flux.attributaire(bigint),
+	flux.recalculer_attributaires(),
+	flux.compteur_deltas(bigint[]),
+	flux.compteur_ajouter(bigint[], integer),
+	flux.compteur_appliquer(bigint[], bigint[]),
+	flux.recompter(),
+	flux.verifier_annee_rapport(integer, bigint, text, bigint, text),
+	flux.nom_epci(text),
+	flux.rapport_html(bigint, text, integer),
+	flux.rapport_reservataire_parts(bigint, integer),
+	flux.rapport_reservataire_obligations(bigint, integer),
+	flux.rapport_reservataire_detail(bigint, integer),
+	flux.rapport_epci_communes(text, integer),
+	flux.rapport_epci_destinations(text, integer),
+	flux.rapport_epci_obligations(text, integer),
+	flux.csv_document(text, text, integer, text),
+	flux.csv_reservataire(bigint, integer, text, text),
+	flux.csv_epci(text, integer, text, text)
+	TO flux_admin, flux_gestionnaire;
+
+-- what the bilan views compute with their caller's rights (the forecast of
+-- flux.bilan_hors_flux reads the assiette of the year): the bailleur's
+-- staff, and BI, which reads those views; the validators they call
+REVOKE EXECUTE ON FUNCTION
+	flux.classer(integer, flux.famille_bailleur, boolean, smallint, smallint, character, smallint, flux.motif_hors_champ,
+				 flux.motif_exclusion, date, date, smallint, boolean, boolean),
+	flux.classer(integer, flux.famille_bailleur, boolean, smallint, smallint, character, smallint, flux.motif_hors_champ,
+				 flux.motif_exclusion, date, date, smallint, boolean, boolean, smallint, flux.nature_plan,
+				 flux.nature_plan, flux.entree_programme),
+	flux.logements_classes(bigint, integer, text),
+	flux.assiette(bigint, text, integer),
+	flux.rotation(bigint, text, integer, flux.definition_rotation),
+	flux.relocations_prevues(bigint, text, integer),
+	flux.soustractions_prevues(bigint, text, integer, integer),
+	flux.verifier_bailleur(bigint),
+	flux.verifier_reservataire(bigint),
+	flux.verifier_epci(text),
+	flux.verifier_portee(bigint, text, integer)
+	FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION
+	flux.classer(integer, flux.famille_bailleur, boolean, smallint, smallint, character, smallint, flux.motif_hors_champ,
+				 flux.motif_exclusion, date, date, smallint, boolean, boolean),
+	flux.classer(integer, flux.famille_bailleur, boolean, smallint, smallint, character, smallint, flux.motif_hors_champ,
+				 flux.motif_exclusion, date, date, smallint, boolean, boolean, smallint, flux.nature_plan,
+				 flux.nature_plan, flux.entree_programme),
+	flux.logements_classes(bigint, integer, text),
+	flux.assiette(bigint, text, integer),
+	flux.rotation(bigint, text, integer, flux.definition_rotation),
+	flux.relocations_prevues(bigint, text, integer),
+	flux.soustractions_prevues(bigint, text, integer, integer),
+	flux.verifier_bailleur(bigint),
+	flux.verifier_reservataire(bigint),
+	flux.verifier_epci(text),
+	flux.verifier_portee(bigint, text, integer)
+	TO flux_admin, flux_gestionnaire, flux_lecteur;
+
+-- loading: RPLS, the communes of the COG
+REVOKE EXECUTE ON FUNCTION
+	flux.session_chargement(),
+	flux.rpls_marque_liberer(),
+	flux.rpls_nettoyer(),
+	flux.charger_communes_cog(bytea, text),
+	flux.charger_rpls(bigint, integer, integer),
+	flux.deposer_rpls(bytea, text),
+	flux.deposer_rpls_fichier(text, text)
+	FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION
+	flux.session_chargement(),
+	flux.rpls_marque_liberer(),
+	flux.rpls_nettoyer(),
+	flux.charger_communes_cog(bytea, text),
+	flux.charger_rpls(bigint, integer, integer),
+	flux.deposer_rpls(bytea, text),
+	flux.deposer_rpls_fichier(text, text)
+	TO flux_admin;
+
+-- the réservataire's acts (src/espace_partenaire.sql, SECURITY DEFINER):
+-- its logins only; the bailleur's staff writes the tables itself
+GRANT EXECUTE ON FUNCTION
+	flux.repondre_orientation(bigint, boolean, text),
+	flux.designer_candidat(bigint, text, smallint, boolean, boolean, text, smallint, boolean, smallint, numeric),
+	flux.signaler_impossibilite(bigint, text),
+	flux.valider_refus(bigint, date)
+	TO flux_reservataire;
+
+--------------------------------------------------------------------------
+-- Tables, views, sequences
+--------------------------------------------------------------------------
+
+-- flux_admin: the bailleur's referential (conventions, parameters, units,
+-- RPLS, the communes) and the mapping of logins; everything the staff does
+GRANT SELECT, INSERT, UPDATE, DELETE ON
+	flux.rpls_finan, flux.rpls_contreslog, flux.commune, flux.bailleur, flux.reservataire, flux.convention,
+	flux.programme, flux.logement, flux.parametre_annuel, flux.vacance, flux.partenaire, flux.rpls_ligne,
+	flux.rpls_rejet, flux.plan_patrimoine, flux.rotation_departementale, flux.redistribution, flux.derogation_prefet,
+	flux.taux_annuel, flux.reservation, flux.garantie_programme, flux.reprise_prefet, flux.reprise_prefet_logement,
+	flux.mise_en_demeure, flux.financement_programme, flux.orientation, flux.candidature,
+	flux.compteur_orientation, flux.segment_moins_attractif, flux.transmission_bilan
+	TO flux_admin;
+
+GRANT SELECT, INSERT ON flux.orientation_historique TO flux_admin;
+
+-- flux_gestionnaire: reads everything; writes the workflow (orientations,
+-- candidates and their steps, vacancies, the counters the triggers keep),
+-- the conversion and the préfet's acts, the transmissions of bilans
+GRANT SELECT ON
+	flux.rpls_finan, flux.rpls_contreslog, flux.commune, flux.bailleur, flux.reservataire, flux.convention,
+	flux.programme, flux.logement, flux.parametre_annuel, flux.vacance, flux.partenaire, flux.rpls_rejet,
+	flux.plan_patrimoine, flux.rotation_departementale, flux.redistribution, flux.derogation_prefet,
+	flux.taux_annuel, flux.reservation, flux.garantie_programme, flux.reprise_prefet, flux.reprise_prefet_logement,
+	flux.mise_en_demeure, flux.financement_programme, flux.orientation, flux.candidature,
+	flux.orientation_historique, flux.compteur_orientation, flux.segment_moins_attractif, flux.transmission_bilan
+	TO flux_gestionnaire;
+
+GRANT INSERT, UPDATE ON
+	flux.vacance, flux.orientation, flux.candidature, flux.compteur_orientation, flux.taux_annuel,
+	flux.reservation, flux.reprise_prefet, flux.reprise_prefet_logement, flux.mise_en_demeure,
+	flux.redistribution, flux.transmission_bilan
+	TO flux_gestionnaire;
+
+GRANT INSERT ON flux.orientation_historique TO flux_gestionnaire;
+
+GRANT DELETE ON flux.candidature, flux.compteur_orientation TO flux_gestionnaire;
+
+-- the views, every one of them, for the staff
+GRANT SELECT ON
+	flux.bilan_orientation, flux.bilan_detaille, flux.bilan_reservataire, flux.bilan_obligations,
+	flux.bilan_etapes, flux.bilan_hors_flux, flux.soustractions_previsionnelles, flux.transmissions,
+	flux.logements_en_stock, flux.conformite, flux.logements_reprenables, flux.echeances,
+	flux.etat_des_lieux, flux.etat_des_lieux_communes, flux.evenements_sne, flux.refus_dalo
+	TO flux_admin, flux_gestionnaire;
+
+GRANT USAGE, SELECT ON
+	flux.bailleur_id_seq, flux.reservataire_id_seq, flux.convention_id_seq, flux.programme_id_seq,
+	flux.logement_id_seq, flux.vacance_id_seq, flux.rpls_rejet_id_seq, flux.plan_patrimoine_id_seq,
+	flux.redistribution_id_seq, flux.derogation_prefet_id_seq, flux.reservation_id_seq,
+	flux.reprise_prefet_id_seq, flux.mise_en_demeure_id_seq, flux.orientation_id_seq,
+	flux.candidature_id_seq, flux.orientation_historique_id_seq, flux.segment_moins_attractif_id_seq,
+	flux.transmission_bilan_id_seq
+	TO flux_admin, flux_gestionnaire;
+
+GRANT USAGE, SELECT ON flux.rpls_ligne_numero_seq TO flux_admin;
+
+-- flux_reservataire: the referential's names, and its own rows of the
+-- workflow (row-level security below); the deadlines; its bilans
+GRANT SELECT ON
+	flux.commune, flux.bailleur, flux.reservataire, flux.convention, flux.taux_annuel, flux.logement,
+	flux.vacance, flux.orientation, flux.candidature, flux.orientation_historique, flux.transmission_bilan,
+	flux.echeances, flux.mon_bilan, flux.mes_obligations, flux.mes_etapes
+	TO flux_reservataire;
+
+-- flux_epci: the names, and the figures of its territory
+GRANT SELECT ON flux.commune, flux.bailleur, flux.reservataire, flux.bilan_territoire TO flux_epci;
+
+-- flux_lecteur (BI): every aggregate bilan view, and the bailleur's
+-- referential of units the forecast of flux.bilan_hors_flux reads with
+-- its caller's rights; no candidate, no orientation, no history (and not
+-- flux.bilan_orientation: one row per orientation, with the household's
+-- quartile and priority)
+GRANT SELECT ON
+	flux.bilan_detaille, flux.bilan_reservataire, flux.bilan_obligations, flux.bilan_etapes,
+	flux.bilan_hors_flux, flux.soustractions_previsionnelles, flux.transmissions,
+	flux.rpls_finan, flux.rpls_contreslog, flux.commune, flux.bailleur, flux.reservataire, flux.programme,
+	flux.logement, flux.parametre_annuel, flux.vacance, flux.plan_patrimoine, flux.rotation_departementale,
+	flux.redistribution
+	TO flux_lecteur;
+
+--------------------------------------------------------------------------
+-- Row-level security
+--------------------------------------------------------------------------
+
+/*
+ * FORCEd on every table that holds a partner's rows or a household's:
+ * a role sees the rows a policy gives it, and no other (a role of no flux
+ * group, even granted SELECT by hand, sees none).  The owner of the
+ * extension is a superuser (flux is not trusted), which bypasses it: the
+ * partners' SECURITY DEFINER functions act as it, after their own check.
+ * The policies read the mapping through (SELECT flux.reservataire_courant()),
+ * once per statement: the mapping of current_user (flux.partenaire), never
+ * a setting.
+ */
+
+-- the bailleur's staff: every row
+CREATE POLICY personnel ON flux.partenaire FOR ALL TO flux_admin, flux_gestionnaire USING (true) WITH CHECK (true);
+CREATE POLICY personnel ON flux.convention FOR ALL TO flux_admin, flux_gestionnaire USING (true) WITH CHECK (true);
+CREATE POLICY personnel ON flux.taux_annuel FOR ALL TO flux_admin, flux_gestionnaire USING (true) WITH CHECK (true);
+CREATE POLICY personnel ON flux.reservation FOR ALL TO flux_admin, flux_gestionnaire USING (true) WITH CHECK (true);
+CREATE POLICY personnel ON flux.garantie_programme FOR ALL TO flux_admin, flux_gestionnaire USING (true) WITH CHECK (true);
+CREATE POLICY personnel ON flux.financement_programme FOR ALL TO flux_admin, flux_gestionnaire USING (true) WITH CHECK (true);
+CREATE POLICY personnel ON flux.reprise_prefet FOR ALL TO flux_admin, flux_gestionnaire USING (true) WITH CHECK (true);
+CREATE POLICY personnel ON flux.reprise_prefet_logement FOR ALL TO flux_admin, flux_gestionnaire USING (true) WITH CHECK (true);
+CREATE POLICY personnel ON flux.mise_en_demeure FOR ALL TO flux_admin, flux_gestionnaire USING (true) WITH CHECK (true);
+CREATE POLICY personnel ON flux.transmission_bilan FOR ALL TO flux_admin, flux_gestionnaire USING (true) WITH CHECK (true);
+CREATE POLICY personnel ON flux.logement FOR ALL TO flux_admin, flux_gestionnaire USING (true) WITH CHECK (true);
+CREATE POLICY personnel ON flux.vacance FOR ALL TO flux_admin, flux_gestionnaire USING (true) WITH CHECK (true);
+CREATE POLICY personnel ON flux.orientation FOR ALL TO flux_admin, flux_gestionnaire USING (true) WITH CHECK (true);
+CREATE POLICY personnel ON flux.candidature FOR ALL TO flux_admin, flux_gestionnaire USING (true) WITH CHECK (true);
+CREATE POLICY personnel ON flux.orientation_historique FOR ALL TO flux_admin, flux_gestionnaire USING (true) WITH CHECK (true);
+
+-- BI: the units and their vacancies (no household in them), which the
+-- forecast reads
+CREATE POLICY lecteur ON flux.logement FOR SELECT TO flux_lecteur USING (true);
+CREATE POLICY lecteur ON flux.vacance FOR SELECT TO flux_lecteur USING (true);
+
+-- a réservataire: its conventions, their rates, the bilans sent to it
+CREATE POLICY reservataire ON flux.convention FOR SELECT TO flux_reservataire
+	USING (reservataire_id OPERATOR(pg_catalog.=) (SELECT flux.reservataire_courant()));
+CREATE POLICY reservataire ON flux.taux_annuel FOR SELECT TO flux_reservataire
+	USING (convention_id IN (SELECT c.id FROM flux.convention c));
+CREATE POLICY reservataire ON flux.transmission_bilan FOR SELECT TO flux_reservataire
+	USING (reservataire_id OPERATOR(pg_catalog.=) (SELECT flux.reservataire_courant()));
+-- the orientations to its conventions (flux.convention as it sees it)
+CREATE POLICY reservataire ON flux.orientation FOR SELECT TO flux_reservataire
+	USING (convention_id IN (SELECT c.id FROM flux.convention c));
+-- the units of those orientations: what it must know to designate
+CREATE POLICY reservataire ON flux.vacance FOR SELECT TO flux_reservataire
+	USING (id IN (SELECT o.vacance_id FROM flux.orientation o));
+CREATE POLICY reservataire ON flux.logement FOR SELECT TO flux_reservataire
+	USING (id IN (SELECT v.logement_id FROM flux.vacance v));
+-- the candidates it designated itself, never the bailleur's (whatever
+-- they count for: their number is in its bilan, baux_designes_bailleur)
+CREATE POLICY reservataire ON flux.candidature FOR SELECT TO flux_reservataire
+	USING (designe_par OPERATOR(pg_catalog.=) 'reservataire'
+		   AND orientation_id IN (SELECT o.id FROM flux.orientation o));
+-- the history of its orientations, but of its own candidates only
+CREATE POLICY reservataire ON flux.orientation_historique FOR SELECT TO flux_reservataire
+	USING (orientation_id IN (SELECT o.id FROM flux.orientation o)
+		   AND (candidature_id IS NULL OR candidature_id IN (SELECT k.id FROM flux.candidature k)));
+
+ALTER TABLE flux.partenaire ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE flux.convention ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE flux.taux_annuel ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE flux.reservation ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE flux.garantie_programme ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE flux.financement_programme ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE flux.reprise_prefet ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE flux.reprise_prefet_logement ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE flux.mise_en_demeure ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE flux.transmission_bilan ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE flux.logement ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE flux.vacance ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE flux.orientation ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE flux.candidature ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE flux.orientation_historique ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;

@@ -16,6 +16,14 @@ SELECT current_database() AS regress_db \gset
 
 -- a role with nothing but LOGIN (and USAGE on the schema, as any user of flux)
 SET ROLE regress_flux_hostile;
+-- fails: since 0.11.0 it may not even call the engine's kernel (EXECUTE is
+-- revoked from PUBLIC)
+SELECT count(*) FROM flux.simuler_noyau('{}','{}','{}','{}','{}','{}','{}','{2,5,4,1,6}');
+RESET ROLE;
+-- a login of the bailleur's staff (flux_gestionnaire, who may call every
+-- kernel) with hostile arguments: nothing below may crash the server
+GRANT flux_gestionnaire TO regress_flux_hostile;
+SET ROLE regress_flux_hostile;
 
 -- fails: the replay checks the number of codes of each dimension (was signal 11)
 SELECT count(*) FROM flux.simuler_noyau('{}','{}','{}','{}','{}','{}','{}','{2147483647,2147483647,4,1,1}');
@@ -89,6 +97,7 @@ CREATE TABLE regress_flux_hostile.piege (id bigint, vacance_id bigint, conventio
 					date_attribution date, date_bail date, attributaire_id bigint);
 CREATE TRIGGER piege BEFORE INSERT ON regress_flux_hostile.piege FOR EACH ROW EXECUTE FUNCTION flux.orientation_estampiller();
 RESET ROLE;
+REVOKE flux_gestionnaire FROM regress_flux_hostile;
 -- and a superuser who attaches it to another table is refused at the first row
 -- (was: a date written into a text column, signal 11)
 CREATE TRIGGER piege BEFORE INSERT ON regress_flux_hostile.piege FOR EACH ROW EXECUTE FUNCTION flux.orientation_estampiller();

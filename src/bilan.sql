@@ -57,7 +57,7 @@ SELECT pg_catalog.pg_extension_config_dump('flux.transmission_bilan_id_seq', '')
  * that counts is the one the CALEOL attributed the unit to first (or whose
  * refusal of a suitable offer the réservataire validated as illegitimate).
  */
-CREATE VIEW flux.bilan_orientation WITH (security_invoker = true) AS
+CREATE VIEW flux.bilan_orientation WITH (security_invoker = false) AS
 SELECT extract(year FROM o.date_orientation)::integer AS annee,
 	   o.id AS orientation_id, o.date_orientation,
 	   b.id AS bailleur_id, b.nom AS bailleur, l.departement, l.depcom, cm.nom AS commune,
@@ -152,7 +152,7 @@ COMMENT ON COLUMN flux.bilan_orientation.quartile IS 'Its resource quartile';
  * and sorts several times faster than a linguistic one), then looks the
  * names up once per row of the bilan, not once per orientation.
  */
-CREATE VIEW flux.bilan_detaille WITH (security_invoker = true) AS
+CREATE VIEW flux.bilan_detaille WITH (security_invoker = false) AS
 SELECT g.annee, g.bailleur_id, b.nom AS bailleur, g.departement COLLATE "default" AS departement, c.reservataire_id,
 	   coalesce(r.nom, CASE g.hors_flux WHEN 'non_reserve' THEN 'part propre du bailleur'
 										ELSE 'hors flux: ' || g.hors_flux END) COLLATE "default" AS destination,
@@ -230,7 +230,7 @@ COMMENT ON COLUMN flux.bilan_detaille.baux IS 'Leases signed';
  * flux.decompte; otherwise its lease is shown apart
  * (baux_designes_bailleur).
  */
-CREATE VIEW flux.bilan_reservataire WITH (security_invoker = true) AS
+CREATE VIEW flux.bilan_reservataire WITH (security_invoker = false) AS
 SELECT p.annee, p.bailleur_id, b.nom AS bailleur, p.departement, p.convention_id, c.reservataire_id, r.nom AS reservataire,
 	   r.categorie::text AS categorie, c.taux::numeric AS taux_du,
 	   p.liberes AS logements_liberes,
@@ -352,7 +352,7 @@ COMMENT ON COLUMN flux.bilan_reservataire.baux_designes_bailleur IS 'Units propo
  *                         households of quartiles 2 to 4
  * with the gap in units: how many more would have met the target.
  */
-CREATE VIEW flux.bilan_obligations WITH (security_invoker = true) AS
+CREATE VIEW flux.bilan_obligations WITH (security_invoker = false) AS
 SELECT l.annee, l.bailleur_id, b.nom AS bailleur, l.departement, l.reservataire_id, r.nom AS reservataire, l.obligation,
 	   CASE l.obligation
 		   WHEN 'prioritaires' THEN 'attributions du réservataire aux ménages prioritaires (DALO, L. 441-1)'
@@ -457,7 +457,7 @@ COMMENT ON COLUMN flux.bilan_obligations.taux_dalo IS 'dont_dalo / concernes, pe
  * designated it, under delegated management, or when the bailleur recorded
  * so (flux.decompte's rule).
  */
-CREATE VIEW flux.bilan_etapes WITH (security_invoker = true) AS
+CREATE VIEW flux.bilan_etapes WITH (security_invoker = false) AS
 SELECT g.annee, g.bailleur_id, b.nom AS bailleur, g.departement, g.convention_id, c.reservataire_id, r.nom AS reservataire,
 	   r.categorie::text AS categorie, c.mode::text AS mode_gestion,
 	   g.orientes, g.avec_candidats, g.candidats_acceptes, g.attribues, g.baux,
@@ -539,7 +539,7 @@ COMMENT ON COLUMN flux.bilan_etapes.baux_designes_bailleur IS 'Units proposed to
  * (flux.redistribution), or taken from the bailleur's own share in N+1
  * (flux.flux_previsionnel and flux.parts of N+1 show it).
  */
-CREATE VIEW flux.bilan_hors_flux WITH (security_invoker = true) AS
+CREATE VIEW flux.bilan_hors_flux WITH (security_invoker = false) AS
 WITH reel AS (
 	SELECT o.annee, o.bailleur_id, o.departement, o.hors_flux, count(*) FILTER (WHERE o.propose) AS realise,
 		   count(*) FILTER (WHERE o.bail) AS baux, count(*) FILTER (WHERE o.bail AND o.prioritaire) AS baux_prioritaires
@@ -597,7 +597,7 @@ COMMENT ON COLUMN flux.bilan_hors_flux.redistribue IS 'Units given back to the r
 COMMENT ON COLUMN flux.bilan_hors_flux.a_soustraire_annee_suivante IS 'The overestimate not given back: taken from the bailleur''s own share in N+1 (flux.parts, dont_report)';
 
 -- the 28 February notice: the year's forecast soustractions
-CREATE VIEW flux.soustractions_previsionnelles WITH (security_invoker = true) AS
+CREATE VIEW flux.soustractions_previsionnelles WITH (security_invoker = false) AS
 SELECT p.bailleur_id, b.nom AS bailleur, p.departement, p.annee,
 	   CASE WHEN p.soustraire_mutation THEN coalesce(p.prevision_mutation::text, p.taux_mutation::text || ' des relocations') END AS mutations,
 	   CASE WHEN p.soustraire_anru THEN p.prevision_anru END AS anru,
@@ -640,7 +640,7 @@ COMMENT ON COLUMN flux.soustractions_previsionnelles.echeance IS '28 February N'
 COMMENT ON COLUMN flux.soustractions_previsionnelles.en_retard IS 'Not sent by 28 February (or sent after it)';
 
 -- which bilan must go to whom, and when
-CREATE VIEW flux.transmissions WITH (security_invoker = true) AS
+CREATE VIEW flux.transmissions WITH (security_invoker = false) AS
 WITH dus AS (
 	SELECT DISTINCT o.annee, o.bailleur_id, o.departement, o.reservataire_id, NULL::text AS epci,
 		   make_date(o.annee + 1, 2, 28) AS echeance

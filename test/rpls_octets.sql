@@ -114,7 +114,8 @@ SELECT is(flux.deposer_rpls_fichier('PG_VERSION'), 1::bigint, 'a file of the ser
 SELECT is((SELECT texte FROM rpls_ligne WHERE session = session_chargement()), current_setting('server_version_num')::integer / 10000 || '',
 		  'is staged as read');
 DELETE FROM rpls_ligne WHERE session = session_chargement();
-CREATE ROLE flux_rpls_octets_sans_droit;
+-- a loader (flux_admin) without the right to read the server's files
+CREATE ROLE flux_rpls_octets_sans_droit IN ROLE flux_admin;
 GRANT USAGE ON SCHEMA flux TO flux_rpls_octets_sans_droit;
 SET ROLE flux_rpls_octets_sans_droit;
 SELECT throws_ok($$SELECT flux.deposer_rpls_fichier('PG_VERSION')$$, '42501', 'cannot read RPLS file "PG_VERSION"',
