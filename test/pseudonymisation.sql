@@ -14,7 +14,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flux;
 SET search_path = flux, public;
-SELECT plan(27);
+SELECT plan(29);
 
 INSERT INTO commune (depcom, nom, epci) VALUES ('74981', 'Alpha-les-Bains', '200000181'), ('74982', 'Béta', '200000181');
 INSERT INTO bailleur (id, siren, nom, famille) VALUES (9800, '900098000', 'Habitat "Léman"; Sud', 'oph');
@@ -151,6 +151,22 @@ SELECT is((SELECT array_agg((apres ->> 'candidatures') || ' ' || (apres ->> 'fer
 		  ARRAY['0 ' || (CURRENT_DATE - interval '5 years')::date, '0 ' || ((CURRENT_DATE + 365 * 5 - 2) - interval '5 years')::date,
 				'4 ' || (CURRENT_DATE + 1)::date, '0 ' || (CURRENT_DATE + 1)::date, '0 ' || CURRENT_DATE],
 		  'each run is recorded and audited');
+
+------------------------------------------------------------------------
+-- 5. no aggregate view shows a NUD (the catalogue)
+------------------------------------------------------------------------
+-- a column named nud, or any column of a view that reads candidature.nud
+SELECT is((SELECT array_agg(DISTINCT c.relname::text ORDER BY c.relname::text) FROM pg_class c
+			JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
+			JOIN pg_rewrite w ON w.oid = d.objid AND w.ev_class = c.oid
+			JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+		   WHERE c.relnamespace = 'flux'::regnamespace AND c.relkind = 'v'
+			 AND d.refobjid = 'flux.candidature'::regclass AND a.attname = 'nud'),
+		  '{evenements_sne,refus_dalo}',
+		  'only the SNE interface (evenements_sne) and the DDETS''s list of DALO refusals (refus_dalo) read the NUD: no bilan view does');
+SELECT is((SELECT array_agg(DISTINCT p.proname::text ORDER BY p.proname::text) FROM pg_proc p, unnest(p.proargnames) n
+		   WHERE p.pronamespace = 'flux'::regnamespace AND n = 'nud'), NULL,
+		  'no function of flux returns a column named nud (the reports and CSV exports carry none)');
 
 SELECT * FROM finish();
 ROLLBACK;
