@@ -20,8 +20,9 @@ OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 CONCERNS     = src/taux.sql src/calendrier.sql src/repartition.sql src/taux_regles.sql \
                src/etalement.sql src/offre.sql src/decompte.sql src/moteur.sql \
                src/modele.sql src/partenaires.sql src/rpls.sql src/assiette.sql src/prevision.sql src/plafonds.sql src/parts.sql \
-               src/conversion.sql src/workflow.sql src/notifications.sql src/orientation.sql \
-               src/bilan.sql src/echanges.sql src/exports.sql src/espace_partenaire.sql src/politiques.sql
+               src/conversion.sql src/workflow.sql src/notifications.sql src/orientation.sql src/audit.sql \
+               src/bilan.sql src/echanges.sql src/exports.sql src/donnees_personnelles.sql \
+               src/espace_partenaire.sql src/politiques.sql
 
 # The released scripts, in the order of the chain: a database of any earlier
 # version updates through them (ALTER EXTENSION flux UPDATE); test/equivalence.sh

@@ -2444,6 +2444,445 @@ COMMENT ON FUNCTION flux.rapport_html(bigint, text, integer) IS
 	'The bilan of a bailleur in a département for year N as one printable (A4) XHTML page in French: period, date of issue, bailleur (SIREN), territory and EPCI; shares per réservataire, stages, every obligation with the DALO rate, breakdowns, hors flux and own share; inline SVG charts; well-formed by construction (SQL/XML)';
 
 -- ---------------------------------------------------------------------------
+-- (section of the audit and the personal data)
+-- flux.audit and its triggers, flux.pseudonymiser; issue 16
+-- ---------------------------------------------------------------------------
+
+-- src/audit.sql
+
+/*
+ * One row per row written (INSERT, UPDATE, DELETE) and per TRUNCATE, in
+ *   flux.orientation, flux.candidature  the workflow: staff and partners
+ *   flux.vacance                        the units offered
+ *   flux.convention, flux.parametre_annuel  what the shares are computed from
+ *   flux.partenaire                     who may act for whom
+ *   flux.pseudonymisation               the runs of the retention function
+ * Not audited: the RPLS stock and the reference tables (flux.logement,
+ * flux.commune, the RPLS codes: bulk loads of hundreds of thousands of
+ * rows, traced by flux.rpls_ligne and flux.rpls_rejet), the bailleurs and réservataires
+ * (created once by the DBA), the derived tables (the engine's counters,
+ * flux.orientation_historique: written by the triggers from rows audited
+ * here).
+ *
+ * Who: login is session_user (the role that logged in), appelant the role
+ * the statement acts for (flux.appelant: the role of SET ROLE, else the
+ * login), and the réservataire or EPCI that role is mapped to in
+ * flux.partenaire at the time of the write.  PostgreSQL's own state, never a
+ * setting a session could choose.
+ *
+ * What: the changed columns, their values before (avant) and after (apres)
+ * as jsonb; for an INSERT every non-null column, for a DELETE the row.  The
+ * columns that hold personal data (the NUD, the priority criterion, the
+ * household's size, resources and allowance, the free texts about it) are
+ * named in donnees_personnelles when written, their values never recorded:
+ * the audit must outlive the pseudonymisation of closed files
+ * (src/donnees_personnelles.sql) without keeping what it removes.  The
+ * candidate is known by its id.  A change of modifie_le alone (the workflow
+ * touching an orientation to order concurrent steps) is not recorded.
+ *
+ * Linear: one INSERT ... SELECT per statement over the transition tables,
+ * no query per row (docs/performance.md, "The audit").  Each row is turned
+ * into jsonb once (OFFSET 0 keeps the planner from inlining to_jsonb into
+ * every use of it: 14 times slower); the old and new rows are matched in a
+ * hash (work_mem raised for the trigger only), and JIT, whose compilation
+ * cost more than the query, is off.
+ */
+CREATE TABLE flux.audit (
+	id				bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	quand			timestamptz NOT NULL,
+	transaction_id	xid8 NOT NULL,
+	relation		text NOT NULL,
+	operation		text NOT NULL CONSTRAINT audit_operation CHECK (operation IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')),
+	cle				text,
+	login			name NOT NULL,
+	appelant		name NOT NULL,
+	reservataire_id	bigint,
+	epci			text,
+	avant			jsonb,
+	apres			jsonb,
+	donnees_personnelles text[]
+);
+
+CREATE INDEX audit_relation_cle ON flux.audit (relation, cle);
+
+COMMENT ON TABLE flux.audit IS
+	'The audit: every row written in the workflow, the conventions, the yearly parameters and the mapping of logins, with who, when and as which partner; append-only, without personal data in clear';
+
+COMMENT ON COLUMN flux.audit.id IS 'Order of the writes';
+
+COMMENT ON COLUMN flux.audit.quand IS 'When the statement wrote the row (clock time at the end of the statement, one value per statement)';
+
+COMMENT ON COLUMN flux.audit.transaction_id IS 'The writing transaction (pg_current_xact_id): the rows of one transaction stand or fall together';
+
+COMMENT ON COLUMN flux.audit.relation IS 'The table written (orientation, candidature, vacance, convention, parametre_annuel, partenaire, pseudonymisation)';
+
+COMMENT ON COLUMN flux.audit.operation IS 'INSERT, UPDATE, DELETE or TRUNCATE';
+
+COMMENT ON COLUMN flux.audit.cle IS 'The row''s primary key (its columns'' values joined by commas; NULL for a TRUNCATE)';
+
+COMMENT ON COLUMN flux.audit.login IS 'The role that logged in (session_user)';
+
+COMMENT ON COLUMN flux.audit.appelant IS 'The role the statement acted for (flux.appelant(): the role of SET ROLE, else the login), also inside flux''s SECURITY DEFINER functions';
+
+COMMENT ON COLUMN flux.audit.reservataire_id IS 'The réservataire that role acted for (flux.partenaire at the time of the write), NULL for the bailleur''s staff';
+
+COMMENT ON COLUMN flux.audit.epci IS 'The EPCI that role acted for (flux.partenaire at the time of the write)';
+
+COMMENT ON COLUMN flux.audit.avant IS 'The changed columns before (UPDATE), the row (DELETE); personal data left out';
+
+COMMENT ON COLUMN flux.audit.apres IS 'The changed columns after (UPDATE), the non-null columns (INSERT); personal data left out';
+
+COMMENT ON COLUMN flux.audit.donnees_personnelles IS 'The columns of personal data written, whose values are not recorded (the candidate is known by its id)';
+
+REVOKE ALL ON flux.audit FROM PUBLIC;
+
+GRANT SELECT ON flux.audit TO flux_admin, flux_gestionnaire;
+
+SELECT pg_catalog.pg_extension_config_dump('flux.audit', '');
+
+SELECT pg_catalog.pg_extension_config_dump('flux.audit_id_seq', '');
+
+/*
+ * The trigger of every audited table, each statement, over its transition
+ * tables.  Arguments: the primary key's columns, comma-separated, then the
+ * columns of personal data.  SECURITY DEFINER: it writes flux.audit, which
+ * no role may write; who acted is read from PostgreSQL's session state
+ * (session_user, flux.appelant), which a SECURITY DEFINER function does not
+ * change.
+ */
+CREATE FUNCTION flux.auditer() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, flux, pg_temp
+	SET work_mem = '64MB'
+	SET jit = off
+AS $$
+DECLARE
+	v_cles text[] := pg_catalog.string_to_array(TG_ARGV[0], ',');
+	v_perso text[] := coalesce(TG_ARGV[1:TG_NARGS - 1], '{}');
+	v_quand timestamptz := pg_catalog.clock_timestamp();
+	v_xact xid8 := pg_catalog.pg_current_xact_id();
+	v_appelant name := flux.appelant();
+	v_reservataire bigint := flux.reservataire_courant();
+	v_epci text := flux.epci_courant();
+BEGIN
+	IF TG_OP = 'TRUNCATE' THEN
+		INSERT INTO flux.audit (quand, transaction_id, relation, operation, login, appelant, reservataire_id, epci)
+		VALUES (v_quand, v_xact, TG_TABLE_NAME, TG_OP, SESSION_USER, v_appelant, v_reservataire, v_epci);
+	ELSIF TG_OP = 'INSERT' THEN
+		INSERT INTO flux.audit (quand, transaction_id, relation, operation, cle, login, appelant, reservataire_id, epci,
+								apres, donnees_personnelles)
+		SELECT v_quand, v_xact, TG_TABLE_NAME, TG_OP,
+			   array_to_string(ARRAY(SELECT n.j ->> c FROM unnest(v_cles) WITH ORDINALITY u(c, i) ORDER BY u.i), ','),
+			   SESSION_USER, v_appelant, v_reservataire, v_epci,
+			   jsonb_strip_nulls(n.j - v_perso),
+			   nullif(ARRAY(SELECT c FROM unnest(v_perso) c WHERE n.j ->> c IS NOT NULL), '{}')
+		  FROM (SELECT to_jsonb(t) AS j FROM nouvelles t OFFSET 0) n;
+	ELSIF TG_OP = 'DELETE' THEN
+		INSERT INTO flux.audit (quand, transaction_id, relation, operation, cle, login, appelant, reservataire_id, epci,
+								avant, donnees_personnelles)
+		SELECT v_quand, v_xact, TG_TABLE_NAME, TG_OP,
+			   array_to_string(ARRAY(SELECT a.j ->> c FROM unnest(v_cles) WITH ORDINALITY u(c, i) ORDER BY u.i), ','),
+			   SESSION_USER, v_appelant, v_reservataire, v_epci,
+			   jsonb_strip_nulls(a.j - v_perso),
+			   nullif(ARRAY(SELECT c FROM unnest(v_perso) c WHERE a.j ->> c IS NOT NULL), '{}')
+		  FROM (SELECT to_jsonb(t) AS j FROM anciennes t OFFSET 0) a;
+	ELSE
+		-- old and new rows matched on their key; a row whose key changed
+		-- shows as two rows, its old key (avant) and its new one (apres)
+		INSERT INTO flux.audit (quand, transaction_id, relation, operation, cle, login, appelant, reservataire_id, epci,
+								avant, apres, donnees_personnelles)
+		SELECT v_quand, v_xact, TG_TABLE_NAME, TG_OP, coalesce(n.cle, a.cle),
+			   SESSION_USER, v_appelant, v_reservataire, v_epci, d.avant, d.apres, d.perso
+		  FROM (SELECT s.j, array_to_string(ARRAY(SELECT s.j ->> c FROM unnest(v_cles) WITH ORDINALITY u(c, i) ORDER BY u.i), ',') AS cle
+				  FROM (SELECT to_jsonb(t) AS j FROM nouvelles t OFFSET 0) s OFFSET 0) n
+		  FULL JOIN
+			   (SELECT s.j, array_to_string(ARRAY(SELECT s.j ->> c FROM unnest(v_cles) WITH ORDINALITY u(c, i) ORDER BY u.i), ',') AS cle
+				  FROM (SELECT to_jsonb(t) AS j FROM anciennes t OFFSET 0) s OFFSET 0) a ON a.cle = n.cle
+		 CROSS JOIN LATERAL (
+			SELECT jsonb_object_agg(k.c, a.j -> k.c) FILTER (WHERE a.j IS NOT NULL AND k.c <> ALL (v_perso)) AS avant,
+				   jsonb_object_agg(k.c, n.j -> k.c) FILTER (WHERE n.j IS NOT NULL AND k.c <> ALL (v_perso)) AS apres,
+				   array_agg(k.c ORDER BY k.c) FILTER (WHERE k.c = ANY (v_perso)) AS perso
+			  FROM jsonb_object_keys(coalesce(n.j, a.j)) k(c)
+			 WHERE (n.j -> k.c) IS DISTINCT FROM (a.j -> k.c) AND k.c <> 'modifie_le') d
+		 WHERE d.avant IS NOT NULL OR d.apres IS NOT NULL OR d.perso IS NOT NULL;
+	END IF;
+	RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION flux.auditer() FROM PUBLIC;
+
+COMMENT ON FUNCTION flux.auditer() IS
+	'Trigger (each statement, over the transition tables): records every row written in flux.audit with who (login, appelant, partner), when and what (changed columns; personal data named, not recorded); the only writer of flux.audit';
+
+/*
+ * The triggers: one per event (a trigger with transition tables has one
+ * event), named audit_* so that they are told apart from the workflow's.
+ */
+CREATE TRIGGER audit_insertion AFTER INSERT ON flux.orientation REFERENCING NEW TABLE AS nouvelles
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id', 'motif');
+CREATE TRIGGER audit_modification AFTER UPDATE ON flux.orientation REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id', 'motif');
+CREATE TRIGGER audit_suppression AFTER DELETE ON flux.orientation REFERENCING OLD TABLE AS anciennes
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id', 'motif');
+CREATE TRIGGER audit_troncature AFTER TRUNCATE ON flux.orientation
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
+
+CREATE TRIGGER audit_insertion AFTER INSERT ON flux.candidature REFERENCING NEW TABLE AS nouvelles
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id', 'nud', 'critere_priorite', 'personnes', 'ressources',
+													 'aide_logement', 'motif_caleol', 'motif_refus', 'justificatif_refus');
+CREATE TRIGGER audit_modification AFTER UPDATE ON flux.candidature REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id', 'nud', 'critere_priorite', 'personnes', 'ressources',
+													 'aide_logement', 'motif_caleol', 'motif_refus', 'justificatif_refus');
+CREATE TRIGGER audit_suppression AFTER DELETE ON flux.candidature REFERENCING OLD TABLE AS anciennes
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id', 'nud', 'critere_priorite', 'personnes', 'ressources',
+													 'aide_logement', 'motif_caleol', 'motif_refus', 'justificatif_refus');
+CREATE TRIGGER audit_troncature AFTER TRUNCATE ON flux.candidature
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
+
+CREATE TRIGGER audit_insertion AFTER INSERT ON flux.vacance REFERENCING NEW TABLE AS nouvelles
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
+CREATE TRIGGER audit_modification AFTER UPDATE ON flux.vacance REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
+CREATE TRIGGER audit_suppression AFTER DELETE ON flux.vacance REFERENCING OLD TABLE AS anciennes
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
+CREATE TRIGGER audit_troncature AFTER TRUNCATE ON flux.vacance
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
+
+CREATE TRIGGER audit_insertion AFTER INSERT ON flux.convention REFERENCING NEW TABLE AS nouvelles
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
+CREATE TRIGGER audit_modification AFTER UPDATE ON flux.convention REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
+CREATE TRIGGER audit_suppression AFTER DELETE ON flux.convention REFERENCING OLD TABLE AS anciennes
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
+CREATE TRIGGER audit_troncature AFTER TRUNCATE ON flux.convention
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
+
+CREATE TRIGGER audit_insertion AFTER INSERT ON flux.parametre_annuel REFERENCING NEW TABLE AS nouvelles
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('bailleur_id,departement,annee');
+CREATE TRIGGER audit_modification AFTER UPDATE ON flux.parametre_annuel REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('bailleur_id,departement,annee');
+CREATE TRIGGER audit_suppression AFTER DELETE ON flux.parametre_annuel REFERENCING OLD TABLE AS anciennes
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('bailleur_id,departement,annee');
+CREATE TRIGGER audit_troncature AFTER TRUNCATE ON flux.parametre_annuel
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('bailleur_id,departement,annee');
+
+CREATE TRIGGER audit_insertion AFTER INSERT ON flux.partenaire REFERENCING NEW TABLE AS nouvelles
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('login');
+CREATE TRIGGER audit_modification AFTER UPDATE ON flux.partenaire REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('login');
+CREATE TRIGGER audit_suppression AFTER DELETE ON flux.partenaire REFERENCING OLD TABLE AS anciennes
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('login');
+CREATE TRIGGER audit_troncature AFTER TRUNCATE ON flux.partenaire
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('login');
+
+/*
+ * Append-only, for every role, the table's owner included: UPDATE, DELETE
+ * and TRUNCATE are refused by these triggers (no role but the owner has
+ * any privilege to write it anyway).  A superuser can still disable a
+ * trigger: docs/security.md says what the audit does not protect from.
+ */
+CREATE FUNCTION flux.audit_immuable() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+BEGIN
+	RAISE EXCEPTION '%.% is append-only: % refused', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP
+		USING ERRCODE = 'object_not_in_prerequisite_state',
+			  DETAIL = 'The audit records who changed what; no one rewrites or removes it, the table''s owner included.',
+			  HINT = 'Read it; the retention of personal data needs no change to it (it holds none in clear).';
+END
+$$;
+REVOKE EXECUTE ON FUNCTION flux.audit_immuable() FROM PUBLIC;
+
+COMMENT ON FUNCTION flux.audit_immuable() IS
+	'Trigger: refuses UPDATE, DELETE and TRUNCATE of the audit, whoever asks';
+
+CREATE TRIGGER audit_immuable
+	BEFORE UPDATE OR DELETE ON flux.audit
+	FOR EACH ROW EXECUTE FUNCTION flux.audit_immuable();
+
+CREATE TRIGGER audit_immuable_troncature
+	BEFORE TRUNCATE ON flux.audit
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.audit_immuable();
+
+-- src/donnees_personnelles.sql
+
+/*
+ * What is personal, and what the pseudonymisation does with it
+ * (flux.candidature; docs/security.md, "Personal data"):
+ *   nud                  replaced by flux.pseudonyme(id): the household
+ *                        can no longer be found in the SNE
+ *   critere_priorite,    replaced by 'pseudonymisé' when set (the checks
+ *   motif_caleol,        that a priority or a refusal is motivated still
+ *   motif_refus,         hold; what the text said is gone)
+ *   justificatif_refus
+ *   personnes,           emptied (NULL): no bilan reads them; what the
+ *   ressources,          workflow computed from them (taux_effort,
+ *   aide_logement        typologie_adaptee, offre_adaptee) stays
+ * Kept, because the bilans count them: dalo, prioritaire, quartile,
+ * mutation, designe_par, the CALEOL's decision, the answer, every date.
+ * They say nothing of who the household was once the NUD is gone.  The
+ * free texts of the orientation and of its history (orientation.motif,
+ * orientation_historique.motif) lose any NUD of the file's candidates, and
+ * the history's copies of the CALEOL's and the household's reasons become
+ * 'pseudonymisé' too.  flux.audit needs nothing: it never held these values.
+ */
+
+-- the pseudonym of a candidate: its id, which says nothing outside the
+-- bailleur's database; the same form as a NUD (flux.candidature's check)
+CREATE FUNCTION flux.pseudonyme(candidature_id bigint) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	RETURN 'PSEUDO' OPERATOR(pg_catalog.||)
+		CASE WHEN candidature_id OPERATOR(pg_catalog.<) 1000000000000
+			 THEN pg_catalog.lpad(candidature_id::text, 12, '0') ELSE candidature_id::text END;
+
+REVOKE EXECUTE ON FUNCTION flux.pseudonyme(bigint) FROM PUBLIC;
+
+COMMENT ON FUNCTION flux.pseudonyme(bigint) IS
+	'The pseudonym that replaces the NUD of a candidate of a closed file: PSEUDO and its id on 12 digits (not reversible: derived from the id only)';
+
+-- every run of flux.pseudonymiser: audited like the workflow
+CREATE TABLE flux.pseudonymisation (
+	id				bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	fait_le			timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+	par				name NOT NULL,
+	a_la_date		date NOT NULL,
+	delai			interval NOT NULL,
+	fermes_avant	date NOT NULL,
+	candidatures	bigint NOT NULL
+);
+
+COMMENT ON TABLE flux.pseudonymisation IS
+	'Every run of flux.pseudonymiser: when, by whom, the files closed before which date, how many candidates it pseudonymised (written by flux.pseudonymiser only, audited)';
+
+COMMENT ON COLUMN flux.pseudonymisation.id IS 'Order of the runs';
+
+COMMENT ON COLUMN flux.pseudonymisation.fait_le IS 'When it ran';
+
+COMMENT ON COLUMN flux.pseudonymisation.par IS 'The role it ran for (flux.appelant())';
+
+COMMENT ON COLUMN flux.pseudonymisation.a_la_date IS 'Its a_la_date';
+
+COMMENT ON COLUMN flux.pseudonymisation.delai IS 'Its retention delay';
+
+COMMENT ON COLUMN flux.pseudonymisation.fermes_avant IS 'Files closed before this date (a_la_date - delai) were pseudonymised';
+
+COMMENT ON COLUMN flux.pseudonymisation.candidatures IS 'Candidates pseudonymised by this run (already pseudonymised ones are not counted again)';
+
+REVOKE ALL ON flux.pseudonymisation FROM PUBLIC;
+
+GRANT SELECT ON flux.pseudonymisation TO flux_admin, flux_gestionnaire;
+
+SELECT pg_catalog.pg_extension_config_dump('flux.pseudonymisation', '');
+
+SELECT pg_catalog.pg_extension_config_dump('flux.pseudonymisation_id_seq', '');
+
+CREATE TRIGGER audit_insertion AFTER INSERT ON flux.pseudonymisation REFERENCING NEW TABLE AS nouvelles
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
+CREATE TRIGGER audit_modification AFTER UPDATE ON flux.pseudonymisation REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
+CREATE TRIGGER audit_suppression AFTER DELETE ON flux.pseudonymisation REFERENCING OLD TABLE AS anciennes
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
+CREATE TRIGGER audit_troncature AFTER TRUNCATE ON flux.pseudonymisation
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
+
+/*
+ * flux.pseudonymiser: pseudonymises the candidates of every file closed
+ * for more than delai at a_la_date.  A closed file: an orientation in a
+ * final state (bail_signe, refusee, restituee, expiree, annulee: the
+ * states flux.etats_suivants leaves nowhere), closed on the day its
+ * history records it entering that state (else, loaded without its
+ * history, on its last change, modifie_le).  The delay is the bailleur's
+ * to set (none of flux's texts gives one): 5 years by default.
+ *
+ * The workflow's triggers refuse to change a NUD and the history's to
+ * rewrite it.  The bypass: this function runs with session_replication_role
+ * = replica (SET clause of a SECURITY DEFINER function owned by the
+ * extension's owner, a superuser: a setting only a superuser may set, not a
+ * custom variable), in which the ordinary triggers do not fire; it changes
+ * only the columns above.  Then, back to origin, it records the run in
+ * flux.pseudonymisation, which the audit triggers record.  Idempotent: a
+ * candidate already pseudonymised is left alone (a second run returns 0).
+ */
+CREATE FUNCTION flux.pseudonymiser(a_la_date date DEFAULT CURRENT_DATE, delai interval DEFAULT '5 years')
+	RETURNS bigint
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, flux, pg_temp
+	SET session_replication_role = replica
+AS $$
+DECLARE
+	limite date;
+	n bigint;
+BEGIN
+	IF a_la_date IS NULL OR delai IS NULL THEN
+		RAISE EXCEPTION 'the pseudonymisation needs a date and a delay, not %', CASE WHEN a_la_date IS NULL THEN 'a NULL date' ELSE 'a NULL delay' END
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Call flux.pseudonymiser() for today and the default delay of 5 years.';
+	END IF;
+	IF NOT isfinite(a_la_date) OR delai < interval '0' THEN
+		RAISE EXCEPTION 'the pseudonymisation needs a finite date and a delay of at least 0, not % and %', a_la_date, delai
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Pass the date of the run and the retention delay, e.g. flux.pseudonymiser(CURRENT_DATE, ''5 years'').';
+	END IF;
+	limite := (a_la_date - delai)::date;
+
+	WITH fermees AS (
+		SELECT o.id
+		  FROM flux.orientation o
+		 WHERE o.etat IN ('bail_signe', 'refusee', 'restituee', 'expiree', 'annulee')
+		   AND coalesce((SELECT max(h.quand) FROM flux.orientation_historique h
+						  WHERE h.orientation_id = o.id AND h.vers = o.etat::text), o.modifie_le) < limite
+	), cibles AS (
+		SELECT k.id, k.orientation_id, k.nud
+		  FROM flux.candidature k JOIN fermees f ON f.id = k.orientation_id
+		 WHERE k.nud <> flux.pseudonyme(k.id)
+	), nuds AS (
+		SELECT c.orientation_id, '(' || string_agg(c.nud, '|') || ')' AS motif_nud
+		  FROM cibles c GROUP BY c.orientation_id
+	), candidatures AS (
+		UPDATE flux.candidature k
+		   SET nud = flux.pseudonyme(k.id),
+			   critere_priorite = CASE WHEN k.critere_priorite IS NOT NULL THEN 'pseudonymisé' END,
+			   motif_caleol = CASE WHEN k.motif_caleol IS NOT NULL THEN 'pseudonymisé' END,
+			   motif_refus = CASE WHEN k.motif_refus IS NOT NULL THEN 'pseudonymisé' END,
+			   justificatif_refus = CASE WHEN k.justificatif_refus IS NOT NULL THEN 'pseudonymisé' END,
+			   personnes = NULL, ressources = NULL, aide_logement = NULL
+		  FROM cibles c WHERE c.id = k.id
+		RETURNING k.id
+	), historique AS (
+		UPDATE flux.orientation_historique h
+		   SET motif = CASE WHEN h.candidature_id IN (SELECT c.id FROM cibles c)
+							 AND (h.vers LIKE 'caleol\_%' OR h.vers LIKE 'reponse\_%') THEN 'pseudonymisé'
+							ELSE regexp_replace(h.motif, x.motif_nud, 'pseudonymisé', 'g') END
+		  FROM nuds x
+		 WHERE h.orientation_id = x.orientation_id AND h.motif IS NOT NULL
+		   AND ((h.candidature_id IN (SELECT c.id FROM cibles c) AND (h.vers LIKE 'caleol\_%' OR h.vers LIKE 'reponse\_%'))
+				OR h.motif ~ x.motif_nud)
+		RETURNING h.id
+	), orientations AS (
+		UPDATE flux.orientation o SET motif = regexp_replace(o.motif, x.motif_nud, 'pseudonymisé', 'g')
+		  FROM nuds x WHERE o.id = x.orientation_id AND o.motif ~ x.motif_nud
+		RETURNING o.id
+	)
+	-- (every data-modifying part of a WITH runs to completion, read or not)
+	SELECT count(*) INTO n FROM candidatures;
+
+	-- back to the ordinary triggers: the run is recorded, and audited
+	PERFORM set_config('session_replication_role', 'origin', true);
+	INSERT INTO flux.pseudonymisation (par, a_la_date, delai, fermes_avant, candidatures)
+	VALUES (flux.appelant(), a_la_date, delai, limite, n);
+	RETURN n;
+END
+$$;
+
+REVOKE EXECUTE ON FUNCTION flux.pseudonymiser(date, interval) FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION flux.pseudonymiser(date, interval) TO flux_admin;
+
+COMMENT ON FUNCTION flux.pseudonymiser(date, interval) IS
+	'Retention of personal data: pseudonymises the candidates of the files closed for more than delai (default 5 years) at a_la_date (the NUD replaced by flux.pseudonyme, the free texts and the household''s size and resources removed), keeping every bilan exact; idempotent; returns the candidates pseudonymised; each run recorded in flux.pseudonymisation';
+
+-- ---------------------------------------------------------------------------
 -- (section of the access control: grants, row-level security, the partners' functions)
 -- ---------------------------------------------------------------------------
 

@@ -72,5 +72,13 @@ q -d flux_restore -c "INSERT INTO flux.transmission_bilan (bailleur_id, departem
 	VALUES (90, '74', 2025, 91, '2026-02-21')" >/dev/null
 ok $? "the workflow goes on: a new row takes the next id of its sequence"
 
+# the audit came back with its rows (above) and is append-only again: its
+# triggers are the extension's, not data
+[[ $(q -d flux_restore -c "SELECT count(*) FROM flux.audit") -gt 0 ]]
+ok $? "the audit is restored with its rows"
+! q -d flux_restore -c "TRUNCATE flux.audit" >/dev/null 2>&1 &&
+	! q -d flux_restore -c "DELETE FROM flux.audit WHERE id = (SELECT min(id) FROM flux.audit)" >/dev/null 2>&1
+ok $? "the restored audit refuses TRUNCATE and DELETE"
+
 q -d postgres -c "DROP DATABASE flux_dump" -c "DROP DATABASE flux_restore"
 echo "1..$n"
