@@ -2882,6 +2882,12 @@ GRANT EXECUTE ON FUNCTION flux.pseudonymiser(date, interval) TO flux_admin;
 COMMENT ON FUNCTION flux.pseudonymiser(date, interval) IS
 	'Retention of personal data: pseudonymises the candidates of the files closed for more than delai (default 5 years) at a_la_date (the NUD replaced by flux.pseudonyme, the free texts and the household''s size and resources removed), keeping every bilan exact; idempotent; returns the candidates pseudonymised; each run recorded in flux.pseudonymisation';
 
+-- the history names who acted, the partner's login through its SECURITY
+-- DEFINER functions too (current_user would name their owner)
+ALTER TABLE flux.orientation_historique ALTER COLUMN qui SET DEFAULT flux.appelant();
+
+COMMENT ON COLUMN flux.orientation_historique.qui IS 'Database role that made the change: flux.appelant(), the partner''s login when it acted through its functions';
+
 -- ---------------------------------------------------------------------------
 -- (section of the access control: grants, row-level security, the partners' functions)
 -- ---------------------------------------------------------------------------

@@ -258,7 +258,7 @@ CREATE TABLE flux.orientation_historique (
 	de				text,
 	vers			text NOT NULL,
 	quand			timestamptz NOT NULL DEFAULT clock_timestamp(),
-	qui				text NOT NULL DEFAULT current_user,
+	qui				text NOT NULL DEFAULT flux.appelant(),
 	origine			text NOT NULL DEFAULT 'utilisateur' CONSTRAINT orientation_historique_origine
 					CHECK (origine IN ('utilisateur', 'echeance')),
 	motif			text
@@ -287,7 +287,7 @@ COMMENT ON COLUMN flux.orientation_historique.vers IS 'State after';
 
 COMMENT ON COLUMN flux.orientation_historique.quand IS 'When';
 
-COMMENT ON COLUMN flux.orientation_historique.qui IS 'Database role that made the change';
+COMMENT ON COLUMN flux.orientation_historique.qui IS 'Database role that made the change: flux.appelant(), the partner''s login when it acted through its functions';
 
 COMMENT ON COLUMN flux.orientation_historique.origine IS 'utilisateur, or echeance (flux.appliquer_echeances)';
 

@@ -12,7 +12,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flux;
-SELECT plan(32);
+SELECT plan(33);
 \ir acces_matrice.psql
 
 -- three more units, vacant for a month
@@ -66,6 +66,9 @@ SELECT is(flux.signaler_impossibilite(96103, 'aucun demandeur pour un T3 à Alph
 SELECT throws_ok($$UPDATE flux.candidature SET decision_caleol = 'attribution' WHERE orientation_id = 96101$$, '42501', NULL,
 				 'r1 cannot record the CALEOL itself');
 RESET ROLE;
+-- the history names the partner's login, not the owner of the functions it acted through
+SELECT results_eq($$SELECT vers::text, qui FROM flux.orientation_historique WHERE orientation_id = 96101 AND vers = 'acceptee'$$,
+	$$VALUES ('acceptee', 'regress_acces_r1'::text)$$, 'the history records the partner''s login as who answered');
 
 -- the bailleur: the CALEOL attributes the unit to the first, the household accepts, the lease
 SET ROLE regress_acces_gest;

@@ -164,8 +164,11 @@ SELECT is((SELECT array_agg(DISTINCT c.relname::text ORDER BY c.relname::text) F
 			 AND d.refobjid = 'flux.candidature'::regclass AND a.attname = 'nud'),
 		  '{evenements_sne,refus_dalo}',
 		  'only the SNE interface (evenements_sne) and the DDETS''s list of DALO refusals (refus_dalo) read the NUD: no bilan view does');
-SELECT is((SELECT array_agg(DISTINCT p.proname::text ORDER BY p.proname::text) FROM pg_proc p, unnest(p.proargnames) n
-		   WHERE p.pronamespace = 'flux'::regnamespace AND n = 'nud'), NULL,
+-- (an argument named nud, as flux.designer_candidat's, takes a NUD in; only
+-- the columns a function returns, OUT and TABLE, are looked at)
+SELECT is((SELECT array_agg(DISTINCT p.proname::text ORDER BY p.proname::text)
+			 FROM pg_proc p, unnest(p.proargnames, coalesce(p.proargmodes, array_fill('i'::"char", ARRAY[coalesce(cardinality(p.proargnames), 0)]))) x(n, m)
+		   WHERE p.pronamespace = 'flux'::regnamespace AND p.proargnames IS NOT NULL AND x.n = 'nud' AND x.m IN ('o', 'b', 't')), NULL,
 		  'no function of flux returns a column named nud (the reports and CSV exports carry none)');
 
 SELECT * FROM finish();
