@@ -1,35 +1,54 @@
 #!/usr/bin/env bash
 #
-# bench/rpls/run.sh: load an RPLS file of 100 000 units with 1 % bad lines
-# (generated here, no network): \copy into flux.rpls_ligne, then
-# flux.charger_rpls; checks that every good line is in flux.logement and
-# every bad line in flux.rpls_rejet with a reason, and prints the times.
+# bench/rpls/run.sh: load RPLS files of three sizes (100 000, 400 000 and
+# 1 000 000 units by default) with 1 % bad lines (generated here, seedable
+# and deterministic, no network): \copy into flux.rpls_ligne, then
+# flux.charger_rpls, against its plain-SQL twin (bench/rpls/twin.sql: \copy
+# into a temp table, one INSERT ... SELECT ... ON CONFLICT into flux.logement,
+# its constraints and triggers on), interleaved A B A B in the same run, each
+# from a freshly created flux.  Prints, per size, the median and the spread
+# (min-max) of the runs: microseconds a line and lines a second of
+# charger_rpls, of the staging and the load together, and of the twin; and
+# checks, after every flux run, that every good line is in flux.logement and
+# every bad line in flux.rpls_rejet with a reason.
 #
 # Needs a database reachable through the PG* variables where flux can be
 # created, e.g. `pg_virtualenv -v 15 bench/rpls/run.sh`.
-#   UNITS=100000 bench/rpls/run.sh
+#   SIZES="100000 400000 1000000" RUNS=5 RUNS_BIG=3 SEED=1 bench/rpls/run.sh
+#     (RUNS runs a size, RUNS_BIG from 1 000 000 lines: 3 by default, to stay
+#     within minutes on a 2-core machine)
+#   UNITS=100000 bench/rpls/run.sh      one size (SIZES=$UNITS)
 #   STAGE=octets bench/rpls/run.sh      stage with \lo_import + flux.deposer_rpls (0.9.0)
 #   VERSION=0.8.0 bench/rpls/run.sh     an earlier version, to compare
+#   RELOAD=1 bench/rpls/run.sh          also time a reload of the same file (idempotent)
 set -euo pipefail
 cd "$(dirname "$0")"
-UNITS=${UNITS:-100000}
+SIZES=${SIZES:-${UNITS:-100000 400000 1000000}}
+RUNS=${RUNS:-5}
+RUNS_BIG=${RUNS_BIG:-3}
+SEED=${SEED:-1}
 STAGE=${STAGE:-copy}
 VERSION=${VERSION:-}
+RELOAD=${RELOAD:-0}
 psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 file=$(mktemp --suffix=.csv)
-trap 'rm -f "$file"' EXIT
+times=$(mktemp)
+trap 'rm -f "$file" "$times"' EXIT
 
-# the file: every 100th line is bad, in one of ten ways
-awk -v n="$UNITS" 'BEGIN {
+# the file: every 100th line is bad, in one of ten ways; the seed shifts the
+# communes, the values and which way each bad line is bad
+generate() {
+awk -v n="$UNITS" -v seed="$SEED" 'BEGIN {
 	print "IDENT_REP;IDENT_INT;NUMVOIE;TYPVOIE;NOMVOIE;DEPCOM;LIBCOM;EPCI;QPV;TYPECONST;NBPIECE;SURFHAB;CONSTRUCT;LOCAT;PATRIMOINE;ORIGINE;FINAN;CUS;CONV;SORTIEPATRIM;MODE;LOYERPRINC;CONTRESLOG"
 	split("13 10 14 12 52 13", fin, " ")
 	for (i = 1; i <= n; i++) {
 		rep = sprintf("93%08d", i); id = sprintf("B-%06d", i)
-		dep = sprintf("93%03d", 1 + i % 70); qpv = (i % 4 == 0) ? 1 : 2; pieces = 1 + i % 5
-		f = fin[1 + i % 6]; surf = sprintf("%d,%d", 20 + pieces * 15, i % 10)
-		line = rep ";" id ";" (i % 90) ";RUE;de la République;" dep ";Commune;200054781;" qpv ";C;" pieces ";" surf ";" (1960 + i % 60) ";" (1961 + i % 60) ";" (1961 + i % 60) ";1;" f ";;1;9;1;" (300 + i % 400) ";" (1 + i % 7)
+		j = i + seed
+		dep = sprintf("93%03d", 1 + j % 70); qpv = (j % 4 == 0) ? 1 : 2; pieces = 1 + j % 5
+		f = fin[1 + j % 6]; surf = sprintf("%d,%d", 20 + pieces * 15, j % 10)
+		line = rep ";" id ";" (j % 90) ";RUE;de la République;" dep ";Commune;200054781;" qpv ";C;" pieces ";" surf ";" (1960 + j % 60) ";" (1961 + j % 60) ";" (1961 + j % 60) ";1;" f ";;1;9;1;" (300 + j % 400) ";" (1 + j % 7)
 		if (i % 100 == 0) {
-			k = (i / 100) % 10
+			k = (i / 100 + seed) % 10
 			if (k == 0) sub(";C;", ";Z;", line)                       # TYPECONST
 			else if (k == 1) line = rep ";" id ";1;RUE"              # too few fields
 			else if (k == 2) sub(";" dep ";", ";9X01;", line)         # DEPCOM
@@ -44,15 +63,22 @@ awk -v n="$UNITS" 'BEGIN {
 		print line
 	}
 }' >"$file"
+}
 
-psql -c "SET client_min_messages = warning" -c "DROP EXTENSION IF EXISTS flux CASCADE" \
-	-c "CREATE EXTENSION flux${VERSION:+ VERSION '$VERSION'}" >/dev/null
-psql -c "INSERT INTO flux.bailleur (id, siren, nom, famille) VALUES (1, '552046484', 'Bailleur bench', 'oph')" >/dev/null
-# the 70 communes of the file (since 0.10.0 a DEPCOM must be one of flux.commune)
-psql -c "INSERT INTO flux.commune (depcom, nom) SELECT format('93%s', lpad(i::text, 3, '0')), format('Commune %s', i) FROM generate_series(1, 70) i" >/dev/null
+# a fresh flux, its bailleur and the 70 communes of the file (since 0.10.0 a
+# DEPCOM must be one of flux.commune); a checkpoint, so that no run pays the
+# writes of the one before
+fresh() {
+	psql -c "SET client_min_messages = warning" -c "DROP EXTENSION IF EXISTS flux CASCADE" \
+		-c "CREATE EXTENSION flux${VERSION:+ VERSION '$VERSION'}" >/dev/null
+	psql -c "INSERT INTO flux.bailleur (id, siren, nom, famille) VALUES (1, '552046484', 'Bailleur bench', 'oph')" >/dev/null
+	psql -c "INSERT INTO flux.commune (depcom, nom) SELECT format('93%s', lpad(i::text, 3, '0')), format('Commune %s', i) FROM generate_series(1, 70) i" >/dev/null
+	psql -c "CHECKPOINT" >/dev/null
+}
 
+# one load by flux: staging and loading share one session (one psql, \timing
+# on); prints "staging_ms load_ms lues|inserees|mises_a_jour|inchangees|rejetees"
 load() {
-	# staging and loading must share one session: one psql, \timing on
 	local stage
 	if [[ $STAGE == octets ]]; then
 		# the file's bytes, read by psql, staged line by line by flux
@@ -62,34 +88,82 @@ SELECT flux.deposer_rpls(lo_get(:LASTOID)) + 0 * lo_unlink(:LASTOID) \\g /dev/nu
 		stage="\\copy flux.rpls_ligne (texte) FROM '$file' WITH (FORMAT csv, DELIMITER E'\\x1f', QUOTE E'\\x1e')"
 	fi
 	printf '%s\n' "SET client_min_messages = warning;" "\\timing on" "$stage" "SELECT * FROM flux.charger_rpls(1, 2025);" |
-		psql |
-		awk -v n="$UNITS" -v stage="$STAGE" '
-			/^Time:/ { t[++k] = $2 }
-			/^ *[0-9]+ \| / { r = $0 }
-			END {
-				print "  lues | inserees | mises_a_jour | inchangees | rejetees"
-				print " " r
-				printf "  staging (%s) %.0f ms, charger_rpls %.0f ms (%.0f lines/s), %.1f s in all\n",
-					stage, t[k - 1], t[k], n / t[k] * 1000, (t[k - 1] + t[k]) / 1000
-			}'
+		psql -At |
+		awk '/^Time:/ { t[++k] = $2 } /^[0-9]+\|/ { r = $0 } END { print t[k - 1], t[k], r }'
 }
-echo "file: $UNITS units, $(wc -l <"$file") lines with the header, staged by $STAGE, flux ${VERSION:-default version}"
-echo "first load:"; load
-echo "reload of the same file (idempotent):"; load
+
+# the twin: every statement of bench/rpls/twin.sql in one session; prints ms
+twin() {
+	{ echo '\timing on'; sed "s|'FILE'|'$file'|" twin.sql; } |
+		psql -v bailleur=1 -v annee=2025 |
+		awk '/^Time:/ { t += $2 } END { print t }'
+}
+
+check() {
+	psql -At -c "SELECT (SELECT count(*) FROM flux.logement) = $UNITS - $UNITS / 100
+	                AND (SELECT count(*) FROM flux.rpls_rejet WHERE cardinality(raisons) > 0) = $1 * ($UNITS / 100)" |
+		grep -qx t || { echo "FAIL: counts differ at $UNITS units"; exit 1; }
+}
 
 # since 0.10.0 a reload replaces the rejects of its lines; before, it added
 # them again
 twice=1
 [[ -n $VERSION ]] && twice=2
-psql -At -c "
-SELECT format('check: %s units loaded (expected %s), %s rejects with a reason (expected %s)',
-              (SELECT count(*) FROM flux.logement),
-              $UNITS - $UNITS / 100,
-              (SELECT count(*) FROM flux.rpls_rejet WHERE cardinality(raisons) > 0) / $twice,
-              $UNITS / 100)"
-psql -c "SELECT regexp_replace(raisons[1], '[0-9]{3,}', 'N', 'g') AS first_reason, count(*) / $twice AS lines
+
+echo "flux ${VERSION:-default version}, staged by $STAGE, seed $SEED; runs interleaved flux, twin, flux, twin..."
+for UNITS in $SIZES; do
+	generate
+	runs=$RUNS
+	((UNITS >= 1000000)) && runs=$RUNS_BIG
+	for ((r = 1; r <= runs; r++)); do
+		fresh
+		read -r st ld row < <(load)
+		check 1
+		if [[ $RELOAD == 1 ]]; then
+			read -r rst rld rrow < <(load)
+			check "$twice"
+			echo "reload $UNITS $rst $rld" >>"$times"
+		fi
+		echo "flux $UNITS $st $ld" >>"$times"
+		((r == 1)) && echo "  $UNITS units: lues|inserees|mises_a_jour|inchangees|rejetees = $row"
+		fresh
+		tw=$(twin)
+		psql -At -c "SELECT count(*) = $UNITS - $UNITS / 100 FROM flux.logement" | grep -qx t ||
+			{ echo "FAIL: the twin loaded another count at $UNITS units"; exit 1; }
+		echo "twin $UNITS 0 $tw" >>"$times"
+		printf '  run %d: staging %.0f ms, charger_rpls %.0f ms; twin %.0f ms\n' "$r" "$st" "$ld" "$tw"
+	done
+done
+# the reasons of the last file's rejects (the last run is a twin's: reload once)
+fresh
+load >/dev/null
+psql -c "SELECT regexp_replace(raisons[1], '[0-9]{3,}', 'N', 'g') AS first_reason, count(*) AS lines
             FROM flux.rpls_rejet GROUP BY 1 ORDER BY 1"
-psql -At -c "SELECT (SELECT count(*) FROM flux.logement) = $UNITS - $UNITS / 100
-                AND (SELECT count(*) FROM flux.rpls_rejet) = $twice * ($UNITS / 100)" | grep -qx t ||
-	{ echo "FAIL: counts differ"; exit 1; }
+
+awk '
+function med(a, n,   i, j, t) {
+	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function spread(a, n,   i, lo, hi) {
+	lo = hi = a[1]; for (i = 2; i <= n; i++) { if (a[i] < lo) lo = a[i]; if (a[i] > hi) hi = a[i] }
+	return sprintf("%.1f-%.1f", lo, hi)
+}
+{ n = $2; if (!(n in seen)) { seen[n] = 1; order[++ns] = n } k = $1 SUBSEP n; c[k]++
+  if ($1 == "flux") { L[n, c[k]] = $4 * 1000 / n; A[n, c[k]] = ($3 + $4) * 1000 / n }
+  else if ($1 == "reload") R[n, c[k]] = $4 * 1000 / n
+  else T[n, c[k]] = $4 * 1000 / n }
+END {
+	print ""
+	print "  lines     runs  charger_rpls us/line (spread)  lines/s   staging+load us/line (spread)  twin us/line (spread)  flux/twin"
+	for (s = 1; s <= ns; s++) {
+		n = order[s]; m = c["flux", n]
+		for (i = 1; i <= m; i++) { l[i] = L[n, i]; a[i] = A[n, i]; t[i] = T[n, i] }
+		ml = med(l, m); ma = med(a, m); mt = med(t, m)
+		printf "  %-9d %4d  %8.1f (%s)  %14.0f   %8.1f (%s)  %8.1f (%s)  %6.2f\n",
+			n, m, ml, spread(l, m), 1e6 / ml, ma, spread(a, m), mt, spread(t, m), ma / mt
+		if (c["reload", n]) { for (i = 1; i <= m; i++) l[i] = R[n, i]; ml = med(l, m)
+			printf "  %-9d %4d  reload %.1f us/line (%s), %.0f lines/s\n", n, m, ml, spread(l, m), 1e6 / ml }
+	}
+}' "$times"
 psql -c "SET client_min_messages = warning" -c "DROP EXTENSION flux CASCADE" >/dev/null
