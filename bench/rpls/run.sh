@@ -125,7 +125,13 @@ for UNITS in $SIZES; do
 			echo "reload $UNITS $rst $rld" >>"$times"
 		fi
 		echo "flux $UNITS $st $ld" >>"$times"
-		((r == 1)) && echo "  $UNITS units: lues|inserees|mises_a_jour|inchangees|rejetees = $row"
+		if ((r == 1)); then
+			echo "  $UNITS units: lues|inserees|mises_a_jour|inchangees|rejetees = $row"
+			# the reasons of the first file's rejects
+			[[ $UNITS == "${SIZES%% *}" ]] &&
+				psql -c "SELECT regexp_replace(raisons[1], '[0-9]{3,}', 'N', 'g') AS first_reason, count(*) AS lines
+				            FROM flux.rpls_rejet GROUP BY 1 ORDER BY 1"
+		fi
 		fresh
 		tw=$(twin)
 		psql -At -c "SELECT count(*) = $UNITS - $UNITS / 100 FROM flux.logement" | grep -qx t ||
@@ -134,12 +140,6 @@ for UNITS in $SIZES; do
 		printf '  run %d: staging %.0f ms, charger_rpls %.0f ms; twin %.0f ms\n' "$r" "$st" "$ld" "$tw"
 	done
 done
-# the reasons of the last file's rejects (the last run is a twin's: reload once)
-fresh
-load >/dev/null
-psql -c "SELECT regexp_replace(raisons[1], '[0-9]{3,}', 'N', 'g') AS first_reason, count(*) AS lines
-            FROM flux.rpls_rejet GROUP BY 1 ORDER BY 1"
-
 awk '
 function med(a, n,   i, j, t) {
 	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
