@@ -687,11 +687,13 @@ CREATE TRIGGER orientation_sans_suppression_truncate
  * the second waits and its check, a new snapshot, counts the first one's
  * candidates; under REPEATABLE READ and SERIALIZABLE the lock fails (40001,
  * said again naming the orientation) rather than count from a snapshot that
- * misses them.  The function plans without sequential scans, hash or merge
- * joins: each of its plans is cached for the session, and a plan made when
- * flux.candidature was small (a sequential scan) would read the whole table
- * at every INSERT once it is large; every access is by the indexes on
- * orientation.id, convention.id and candidature.orientation_id.
+ * misses them.  The lock and the checks plan without sequential scans, hash
+ * or merge joins: each of their plans is cached for the session, and a plan
+ * made when flux.candidature was small (a sequential scan) would read the
+ * whole table at every INSERT once it is large; every access is by the
+ * indexes on orientation.id, convention.id and candidature.orientation_id.
+ * The settings are restored before the writes, so that the orientation's
+ * triggers, which join transition tables, keep their hash joins.
  */
 CREATE FUNCTION flux.candidature_avant_insertion() RETURNS trigger
 	LANGUAGE plpgsql
@@ -738,14 +740,18 @@ CREATE TRIGGER candidature_avant_insertion
 CREATE FUNCTION flux.candidature_apres_insertion() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, flux, pg_temp
-	SET enable_seqscan = off
-	SET enable_hashjoin = off
-	SET enable_mergejoin = off
 AS $$
 DECLARE
 	x record;
 	origine text;
+	seqscan text := current_setting('enable_seqscan');
+	hashjoin text := current_setting('enable_hashjoin');
+	mergejoin text := current_setting('enable_mergejoin');
 BEGIN
+	-- the lock and the checks plan by index only (see above); the writes
+	-- after them, and the triggers they fire, plan as the session does
+	PERFORM set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true),
+			set_config('enable_mergejoin', 'off', true);
 	-- the lock: a concurrent designation on the same orientation waits for
 	-- this one (in the order of the ids: no deadlock between two INSERTs);
 	-- above READ COMMITTED candidature_avant_insertion took it already
@@ -815,6 +821,9 @@ BEGIN
 					  HINT = 'Withdraw a candidate first, or present the DALO household alone.';
 		END CASE;
 	END IF;
+
+	PERFORM set_config('enable_seqscan', seqscan, true), set_config('enable_hashjoin', hashjoin, true),
+			set_config('enable_mergejoin', mergejoin, true);
 
 	-- the history, in the order of one INSERT per candidate: the first new
 	-- candidate of each orientation, the orientation's step (its history
