@@ -662,25 +662,43 @@ CREATE TRIGGER orientation_sans_suppression_truncate
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.orientation_sans_suppression();
 
 /*
- * A new candidate: the orientation is accepted (or has candidates); a
- * réservataire designates before its deadline unless the bailleur extended
- * it; no more candidates than the convention allows (candidats_max, 3, or
- * candidats_max_dalo, 1, once a DALO household is among them).  The
- * orientation is locked, so that two sessions designating at once count
- * each other's candidates.
+ * A new candidate, in two triggers so that an INSERT of many candidates, or
+ * many INSERTs of one, cost like the writes themselves (bench/workflow/
+ * candidats.sh), whatever the tables held when the session started:
+ *
+ *   candidature_avant_insertion (BEFORE INSERT, each row, fired only for a
+ *       row that carries more than a designation: its WHEN clause is the
+ *       check, the function only reports it);
+ *   candidature_apres_insertion (AFTER INSERT, each statement, over the new
+ *       rows at once): locks the orientations (by id), then checks in one
+ *       query that each is accepted (or has candidates), that outside the
+ *       flux the bailleur designates, that a réservataire designates before
+ *       the deadline (or its extension), and that no orientation gets more
+ *       candidates than its convention allows (candidats_max, 3, or
+ *       candidats_max_dalo, 1, once a DALO household is among them), each
+ *       new row counted after those before it, as one INSERT each would;
+ *       the first row at fault (by id) is reported and the whole INSERT
+ *       undone.  Then one INSERT writes the candidates' history rows and one
+ *       UPDATE the orientations (acceptee -> candidats_designes, modifie_le).
+ *
+ * Two sessions designating on one orientation at once: the orientation is
+ * locked before anything is counted (FOR NO KEY UPDATE, the lock of the
+ * UPDATE that follows, which every designation makes): under READ COMMITTED
+ * the second waits and its check, a new snapshot, counts the first one's
+ * candidates; under REPEATABLE READ and SERIALIZABLE the lock fails (40001,
+ * said again naming the orientation) rather than count from a snapshot that
+ * misses them.  The lock and the checks plan without sequential scans, hash
+ * or merge joins: each of their plans is cached for the session, and a plan
+ * made when flux.candidature was small (a sequential scan) would read the
+ * whole table at every INSERT once it is large; every access is by the
+ * indexes on orientation.id, convention.id and candidature.orientation_id.
+ * The settings are restored before the writes, so that the orientation's
+ * triggers, which join transition tables, keep their hash joins.
  */
--- The designation and the lease: the orientation is written or locked
--- before anything is counted or checked on it.
 CREATE FUNCTION flux.candidature_avant_insertion() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, flux, pg_temp
 AS $$
-DECLARE
-	o flux.orientation;
-	c flux.convention;
-	n integer;
-	dalo boolean;
-	maximum integer;
 BEGIN
 	IF num_nonnulls(NEW.date_caleol, NEW.decision_caleol, NEW.rang_caleol, NEW.date_proposition,
 					NEW.taux_effort, NEW.typologie_adaptee, NEW.offre_adaptee, NEW.echeance_reponse_menage,
@@ -690,62 +708,156 @@ BEGIN
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'Insert the designation, then record each step by UPDATE, in order; flux checks and stamps them.';
 	END IF;
-	-- A write, not a lock: a concurrent designation on the same orientation
-	-- waits for this one; under READ COMMITTED it then counts it, under
-	-- REPEATABLE READ and SERIALIZABLE it fails (40001) rather than count
-	-- candidates from a snapshot that misses this one.
-	o := flux.orientation_toucher(NEW.orientation_id, 'designation of candidate ' || NEW.nud);
-	IF o.id IS NULL THEN
-		RETURN NEW;				-- the foreign key reports it
-	END IF;
-	IF o.etat NOT IN ('acceptee', 'candidats_designes') THEN
-		RAISE EXCEPTION 'orientation % is %: candidates are designated on an accepted orientation, before the CALEOL', o.id, o.etat
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = CASE o.etat WHEN 'proposee' THEN 'The réservataire accepts it first (etat = ''acceptee''), or silence does at the deadline.'
-									 WHEN 'attribuee' THEN 'The CALEOL has decided; a household''s refusal brings the orientation back to candidats_designes.'
-									 ELSE 'Create a new orientation of the vacancy.' END;
-	END IF;
-	IF o.convention_id IS NULL THEN
-		IF NEW.designe_par <> 'bailleur' THEN
-			RAISE EXCEPTION 'orientation % is outside the flux (%): the bailleur designates', o.id, o.hors_flux
-				USING ERRCODE = 'check_violation',
-					  HINT = 'Set designe_par = ''bailleur''.';
-		END IF;
-		RETURN NEW;
-	END IF;
-	SELECT * INTO c FROM flux.convention WHERE id = o.convention_id;
-
-	IF NEW.designe_par = 'reservataire' AND o.echeance_designation IS NOT NULL
-	   AND NEW.date_designation > o.echeance_designation THEN
-		RAISE EXCEPTION 'orientation %: designation on % after its deadline %', o.id, NEW.date_designation, o.echeance_designation
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  DETAIL = format('%s jours ouvrés after acceptance on %s, at most %s month(s) after the orientation on %s%s.',
-								  c.delai_designation_jo, o.date_reponse, c.delai_designation_max_mois, o.date_orientation,
-								  CASE WHEN o.prolongation_jo > 0 THEN format(', extended by %s jours ouvrés', o.prolongation_jo) ELSE '' END),
-				  HINT = format('The bailleur may extend it (UPDATE flux.orientation SET prolongation_jo = n, motif_prolongation = ''...'' WHERE id = %s), designate itself (designe_par = ''bailleur'') or re-orient.', o.id);
-	END IF;
-	SELECT count(*), coalesce(bool_or(k.dalo), false) INTO n, dalo
-	  FROM flux.candidature k WHERE k.orientation_id = o.id;
-	dalo := dalo OR NEW.dalo;
-	maximum := CASE WHEN dalo THEN c.candidats_max_dalo ELSE c.candidats_max END;
-	IF n + 1 > maximum THEN
-		RAISE EXCEPTION 'orientation % would have % candidates; convention % allows %', o.id, n + 1, c.id, maximum
-			USING ERRCODE = 'check_violation',
-				  DETAIL = CASE WHEN dalo THEN 'A DALO household is proposed as a single candidate (candidats_max_dalo).'
-								ELSE format('At most %s candidates per unit (candidats_max).', c.candidats_max) END,
-				  HINT = 'Withdraw a candidate first, or present the DALO household alone.';
-	END IF;
+	-- REPEATABLE READ, SERIALIZABLE: the lock before the row is written
+	BEGIN
+		PERFORM FROM flux.orientation o WHERE o.id = NEW.orientation_id FOR NO KEY UPDATE;
+	EXCEPTION WHEN serialization_failure THEN
+		RAISE EXCEPTION 'orientation % was changed by a concurrent transaction: % not recorded', NEW.orientation_id,
+				'designation of candidate ' || NEW.nud
+			USING ERRCODE = 'serialization_failure',
+				  DETAIL = format('Under %s, a step on an orientation (a designation, a lease) waits for every other step on it, and fails when that one committed a change its snapshot does not see.',
+								  upper(current_setting('transaction_isolation'))),
+				  HINT = 'Retry the transaction: it then reads the committed change (a second lease is refused, a designation counted with the others).';
+	END;
 	RETURN NEW;
 END
 $$;
 REVOKE EXECUTE ON FUNCTION flux.candidature_avant_insertion() FROM PUBLIC;
 
 COMMENT ON FUNCTION flux.candidature_avant_insertion() IS
-	'Trigger: candidates on an accepted orientation, before the designation deadline (or its extension), no more than the convention allows (3, 1 for DALO)';
+	'Trigger (each row, only when the row carries more than a designation, or above READ COMMITTED): a new candidate is only designated; above READ COMMITTED, locks its orientation before it is written (40001 naming it after a concurrent change)';
 
 CREATE TRIGGER candidature_avant_insertion
 	BEFORE INSERT ON flux.candidature
-	FOR EACH ROW EXECUTE FUNCTION flux.candidature_avant_insertion();
+	FOR EACH ROW
+	WHEN (num_nonnulls(NEW.date_caleol, NEW.decision_caleol, NEW.rang_caleol, NEW.date_proposition,
+					   NEW.taux_effort, NEW.typologie_adaptee, NEW.offre_adaptee, NEW.echeance_reponse_menage,
+					   NEW.reponse_menage, NEW.date_reponse_menage, NEW.refus_valide_le, NEW.date_bail) > 0
+		  OR NEW.refus_illegitime
+		  OR pg_catalog.current_setting('transaction_isolation') <> 'read committed')
+	EXECUTE FUNCTION flux.candidature_avant_insertion();
+
+CREATE FUNCTION flux.candidature_apres_insertion() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	x record;
+	origine text;
+	seqscan text := current_setting('enable_seqscan');
+	hashjoin text := current_setting('enable_hashjoin');
+	mergejoin text := current_setting('enable_mergejoin');
+BEGIN
+	-- the lock and the checks plan by index only (see above); the writes
+	-- after them, and the triggers they fire, plan as the session does
+	PERFORM set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true),
+			set_config('enable_mergejoin', 'off', true);
+	-- the lock: a concurrent designation on the same orientation waits for
+	-- this one (in the order of the ids: no deadlock between two INSERTs);
+	-- above READ COMMITTED candidature_avant_insertion took it already
+	PERFORM FROM (SELECT DISTINCT n.orientation_id FROM nouvelles n ORDER BY 1) d
+		CROSS JOIN LATERAL (SELECT o.id FROM flux.orientation o WHERE o.id = d.orientation_id
+							FOR NO KEY UPDATE OF o) v;
+
+	-- the checks, each new row after the candidates before it (those of
+	-- other statements, then the new ones of lower id)
+	SELECT n.id, n.nud, n.designe_par, n.date_designation, o.id AS o_id, o.etat, o.hors_flux, o.convention_id,
+		   o.echeance_designation, o.date_reponse, o.date_orientation, o.prolongation_jo,
+		   c.delai_designation_jo, c.delai_designation_max_mois, c.candidats_max,
+		   t.avant + n.rang_nouveau AS candidats, t.dalo_avant OR n.dalo_cumul AS dalo,
+		   CASE WHEN t.dalo_avant OR n.dalo_cumul THEN c.candidats_max_dalo ELSE c.candidats_max END AS maximum,
+		   CASE WHEN o.etat NOT IN ('acceptee', 'candidats_designes') THEN 'etat'
+				WHEN o.convention_id IS NULL THEN CASE WHEN n.designe_par <> 'bailleur' THEN 'hors_flux' END
+				WHEN n.designe_par = 'reservataire' AND o.echeance_designation IS NOT NULL
+					 AND n.date_designation > o.echeance_designation THEN 'echeance'
+				WHEN t.avant + n.rang_nouveau > CASE WHEN t.dalo_avant OR n.dalo_cumul
+													 THEN c.candidats_max_dalo ELSE c.candidats_max END THEN 'nombre'
+		   END AS faute
+	  INTO x
+	  FROM (SELECT k.*, row_number() OVER w AS rang_nouveau, bool_or(k.dalo) OVER w AS dalo_cumul,
+				   count(*) OVER (PARTITION BY k.orientation_id) AS nouveaux,
+				   count(*) FILTER (WHERE k.dalo) OVER (PARTITION BY k.orientation_id) AS nouveaux_dalo
+			  FROM nouvelles k
+			WINDOW w AS (PARTITION BY k.orientation_id ORDER BY k.id ROWS UNBOUNDED PRECEDING)) n
+	 CROSS JOIN LATERAL (SELECT o.* FROM flux.orientation o WHERE o.id = n.orientation_id LIMIT 1) o
+	  LEFT JOIN LATERAL (SELECT c.* FROM flux.convention c WHERE c.id = o.convention_id LIMIT 1) c ON true
+	 CROSS JOIN LATERAL (
+		-- the candidates of the orientation, the new ones of this statement
+		-- taken off (it counts them itself, in order)
+		SELECT count(*) - n.nouveaux AS avant, count(*) FILTER (WHERE k.dalo) > n.nouveaux_dalo AS dalo_avant
+		  FROM flux.candidature k WHERE k.orientation_id = n.orientation_id) t
+	 WHERE o.etat NOT IN ('acceptee', 'candidats_designes')
+		OR (o.convention_id IS NULL AND n.designe_par <> 'bailleur')
+		OR (o.convention_id IS NOT NULL
+			AND ((n.designe_par = 'reservataire' AND n.date_designation > o.echeance_designation)
+				 OR t.avant + n.rang_nouveau > CASE WHEN t.dalo_avant OR n.dalo_cumul
+													THEN c.candidats_max_dalo ELSE c.candidats_max END))
+	 ORDER BY n.id
+	 LIMIT 1;
+	IF FOUND THEN
+		CASE x.faute
+		WHEN 'etat' THEN
+			RAISE EXCEPTION 'orientation % is %: candidates are designated on an accepted orientation, before the CALEOL', x.o_id, x.etat
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = CASE x.etat WHEN 'proposee' THEN 'The réservataire accepts it first (etat = ''acceptee''), or silence does at the deadline.'
+										 WHEN 'attribuee' THEN 'The CALEOL has decided; a household''s refusal brings the orientation back to candidats_designes.'
+										 ELSE 'Create a new orientation of the vacancy.' END;
+		WHEN 'hors_flux' THEN
+			RAISE EXCEPTION 'orientation % is outside the flux (%): the bailleur designates', x.o_id, x.hors_flux
+				USING ERRCODE = 'check_violation',
+					  HINT = 'Set designe_par = ''bailleur''.';
+		WHEN 'echeance' THEN
+			RAISE EXCEPTION 'orientation %: designation on % after its deadline %', x.o_id, x.date_designation, x.echeance_designation
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  DETAIL = format('%s jours ouvrés after acceptance on %s, at most %s month(s) after the orientation on %s%s.',
+									  x.delai_designation_jo, x.date_reponse, x.delai_designation_max_mois, x.date_orientation,
+									  CASE WHEN x.prolongation_jo > 0 THEN format(', extended by %s jours ouvrés', x.prolongation_jo) ELSE '' END),
+					  HINT = format('The bailleur may extend it (UPDATE flux.orientation SET prolongation_jo = n, motif_prolongation = ''...'' WHERE id = %s), designate itself (designe_par = ''bailleur'') or re-orient.', x.o_id);
+		ELSE
+			RAISE EXCEPTION 'orientation % would have % candidates; convention % allows %', x.o_id, x.candidats, x.convention_id, x.maximum
+				USING ERRCODE = 'check_violation',
+					  DETAIL = CASE WHEN x.dalo THEN 'A DALO household is proposed as a single candidate (candidats_max_dalo).'
+									ELSE format('At most %s candidates per unit (candidats_max).', x.candidats_max) END,
+					  HINT = 'Withdraw a candidate first, or present the DALO household alone.';
+		END CASE;
+	END IF;
+
+	PERFORM set_config('enable_seqscan', seqscan, true), set_config('enable_hashjoin', hashjoin, true),
+			set_config('enable_mergejoin', mergejoin, true);
+
+	-- the history, in the order of one INSERT per candidate: the first new
+	-- candidate of each orientation, the orientation's step (its history
+	-- row: orientation_historiser), the other new candidates
+	origine := flux.origine_courante();
+	INSERT INTO flux.orientation_historique (orientation_id, candidature_id, de, vers, origine, motif)
+	SELECT n.orientation_id, n.id, NULL, 'candidat_designe', origine,
+		   format('rang %s, désigné par %s', n.rang, CASE n.designe_par WHEN 'bailleur' THEN 'le bailleur' ELSE 'le réservataire' END)
+	  FROM (SELECT k.*, row_number() OVER (PARTITION BY k.orientation_id ORDER BY k.id) AS r FROM nouvelles k) n
+	 WHERE n.r = 1
+	 ORDER BY n.id;
+	UPDATE flux.orientation o
+	   SET etat = CASE WHEN o.etat = 'acceptee' THEN 'candidats_designes' ELSE o.etat END,
+		   motif = CASE WHEN o.etat = 'acceptee' THEN 'candidats désignés' ELSE o.motif END,
+		   modifie_le = now()
+	  FROM (SELECT DISTINCT n.orientation_id FROM nouvelles n) d
+	 WHERE o.id = d.orientation_id;
+	INSERT INTO flux.orientation_historique (orientation_id, candidature_id, de, vers, origine, motif)
+	SELECT n.orientation_id, n.id, NULL, 'candidat_designe', origine,
+		   format('rang %s, désigné par %s', n.rang, CASE n.designe_par WHEN 'bailleur' THEN 'le bailleur' ELSE 'le réservataire' END)
+	  FROM (SELECT k.*, row_number() OVER (PARTITION BY k.orientation_id ORDER BY k.id) AS r FROM nouvelles k) n
+	 WHERE n.r > 1
+	 ORDER BY n.id;
+	RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION flux.candidature_apres_insertion() FROM PUBLIC;
+
+COMMENT ON FUNCTION flux.candidature_apres_insertion() IS
+	'Trigger (each statement, over the new candidates at once): on an accepted orientation, before the designation deadline (or its extension), no more than the convention allows (3, 1 for DALO); writes their history and moves the orientations to candidats_designes';
+
+CREATE TRIGGER candidature_apres_insertion
+	AFTER INSERT ON flux.candidature REFERENCING NEW TABLE AS nouvelles
+	FOR EACH STATEMENT EXECUTE FUNCTION flux.candidature_apres_insertion();
 
 /*
  * A candidate's steps: the CALEOL's decision, the proposal (effort rate,
@@ -882,8 +994,8 @@ CREATE TRIGGER candidature_avant_modification
 	FOR EACH ROW EXECUTE FUNCTION flux.candidature_avant_modification();
 
 /*
- * The orientation follows its candidates: the first candidate makes it
- * candidats_designes; an attribution makes it attribuee; a refusal with no
+ * The orientation follows its candidates (the first candidate makes it
+ * candidats_designes: candidature_apres_insertion); an attribution makes it attribuee; a refusal with no
  * other attributed candidate waiting brings it back to candidats_designes;
  * a lease makes it bail_signe and ends the vacancy.  Each step is recorded.
  */
@@ -896,15 +1008,6 @@ DECLARE
 	origine text;
 BEGIN
 	origine := flux.origine_courante();
-	IF TG_OP = 'INSERT' THEN
-		INSERT INTO flux.orientation_historique (orientation_id, candidature_id, de, vers, origine, motif)
-		VALUES (NEW.orientation_id, NEW.id, NULL, 'candidat_designe', origine,
-				format('rang %s, désigné par %s', NEW.rang, CASE NEW.designe_par WHEN 'bailleur' THEN 'le bailleur' ELSE 'le réservataire' END));
-		UPDATE flux.orientation SET etat = 'candidats_designes', motif = 'candidats désignés'
-		 WHERE id = NEW.orientation_id AND etat = 'acceptee';
-		RETURN NULL;
-	END IF;
-
 	IF NEW.decision_caleol IS DISTINCT FROM OLD.decision_caleol THEN
 		etape := 'caleol_' || NEW.decision_caleol;
 		INSERT INTO flux.orientation_historique (orientation_id, candidature_id, de, vers, origine, motif)
@@ -956,10 +1059,10 @@ $$;
 REVOKE EXECUTE ON FUNCTION flux.candidature_apres() FROM PUBLIC;
 
 COMMENT ON FUNCTION flux.candidature_apres() IS
-	'Trigger: the orientation follows its candidates (designated, attributed, back after a refusal, lease signed) and every step is recorded';
+	'Trigger (each row, UPDATE): the orientation follows its candidates'' steps (attributed, back after a refusal, lease signed) and every step is recorded';
 
 CREATE TRIGGER candidature_apres
-	AFTER INSERT OR UPDATE ON flux.candidature
+	AFTER UPDATE ON flux.candidature
 	FOR EACH ROW EXECUTE FUNCTION flux.candidature_apres();
 
 --------------------------------------------------------------------------
