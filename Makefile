@@ -22,6 +22,7 @@ CONCERNS     = src/taux.sql src/calendrier.sql src/repartition.sql src/taux_regl
                src/modele.sql src/partenaires.sql src/rpls.sql src/assiette.sql src/prevision.sql src/plafonds.sql src/parts.sql \
                src/conversion.sql src/workflow.sql src/notifications.sql src/orientation.sql src/audit.sql \
                src/bilan.sql src/echanges.sql src/exports.sql src/donnees_personnelles.sql \
+               src/transmission.sql src/consolidation.sql \
                src/espace_partenaire.sql src/politiques.sql
 
 # The released scripts, in the order of the chain: a database of any earlier

@@ -10,11 +10,11 @@
 \echo Use "ALTER EXTENSION flux UPDATE TO '0.12.0'" to load this file. \quit
 
 -- ---------------------------------------------------------------------------
--- (section of the workflow's speed: the sweep, small statements, recommander)
+-- (section of the RPLS loading's speed)
 -- ---------------------------------------------------------------------------
 
 -- ---------------------------------------------------------------------------
--- (section of the RPLS loading's speed)
+-- (section of the workflow's speed: the sweep, small statements, recommander)
 -- ---------------------------------------------------------------------------
 
 -- ---------------------------------------------------------------------------

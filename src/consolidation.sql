@@ -1,0 +1,4 @@
+--
+-- src/consolidation.sql: a territory's bilans across bailleurs' databases
+-- (issue 17, item 4), read through postgres_fdw.
+--

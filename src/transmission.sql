@@ -1,0 +1,6 @@
+--
+-- src/transmission.sql: the bilans as they were transmitted (issue 17,
+-- item 5): once a year's bilan is sent (28 February to the réservataires,
+-- 31 March to the EPCI), it is frozen with its date and a checksum; later
+-- corrections of the data show as a difference against it.
+--
