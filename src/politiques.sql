@@ -361,3 +361,107 @@ ALTER TABLE flux.vacance ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 ALTER TABLE flux.orientation ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 ALTER TABLE flux.candidature ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 ALTER TABLE flux.orientation_historique ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+
+--------------------------------------------------------------------------
+-- transmission (0.12.0)
+--------------------------------------------------------------------------
+
+/*
+ * The bilans transmitted, frozen (src/transmission.sql).  Nobody writes
+ * the frozen tables but flux.figer_bilan (SECURITY DEFINER, the staff's):
+ * no role has INSERT, UPDATE or DELETE on them, so a snapshot is what the
+ * reports gave when it was sent.  Unlike the live bilans (aggregates over
+ * the whole territory, exposed through views that filter their output),
+ * each frozen row belongs to one recipient: row-level security gives a
+ * réservataire its own, an EPCI its own; the views *_transmis are
+ * security_invoker, so they read through it.  flux_lecteur reads them all.
+ * flux.ecarts_transmis recomputes today's reports: the staff's only.
+ */
+REVOKE ALL ON
+	flux.bilan_transmis, flux.bilan_transmis_document, flux.transmis_reservataire_parts,
+	flux.transmis_reservataire_obligations, flux.transmis_reservataire_detail, flux.transmis_epci_communes,
+	flux.transmis_epci_destinations, flux.transmis_epci_obligations,
+	flux.rapport_reservataire_parts_transmis, flux.rapport_reservataire_obligations_transmis,
+	flux.rapport_reservataire_detail_transmis, flux.rapport_epci_communes_transmis,
+	flux.rapport_epci_destinations_transmis, flux.rapport_epci_obligations_transmis, flux.ecarts_transmis
+	FROM PUBLIC;
+REVOKE ALL ON SEQUENCE flux.bilan_transmis_id_seq FROM PUBLIC;
+
+REVOKE EXECUTE ON FUNCTION
+	flux.transmettre_bilan(bigint, text, integer, bigint, text, date, text),
+	flux.verifier_transmission(bigint),
+	flux.csv_transmis(bigint, text, text),
+	flux.ecarts_transmission(bigint)
+	FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION
+	flux.transmettre_bilan(bigint, text, integer, bigint, text, date, text),
+	flux.figer_bilan(bigint, date),
+	flux.ecarts_transmission(bigint)
+	TO flux_admin, flux_gestionnaire;
+
+GRANT EXECUTE ON FUNCTION flux.verifier_transmission(bigint), flux.csv_transmis(bigint, text, text)
+	TO flux_admin, flux_gestionnaire, flux_reservataire, flux_epci, flux_lecteur;
+
+GRANT SELECT ON
+	flux.bilan_transmis, flux.bilan_transmis_document, flux.transmis_reservataire_parts,
+	flux.transmis_reservataire_obligations, flux.transmis_reservataire_detail, flux.transmis_epci_communes,
+	flux.transmis_epci_destinations, flux.transmis_epci_obligations,
+	flux.rapport_reservataire_parts_transmis, flux.rapport_reservataire_obligations_transmis,
+	flux.rapport_reservataire_detail_transmis, flux.rapport_epci_communes_transmis,
+	flux.rapport_epci_destinations_transmis, flux.rapport_epci_obligations_transmis
+	TO flux_admin, flux_gestionnaire, flux_lecteur;
+
+GRANT SELECT ON flux.ecarts_transmis TO flux_admin, flux_gestionnaire;
+
+GRANT SELECT ON
+	flux.bilan_transmis, flux.bilan_transmis_document, flux.transmis_reservataire_parts,
+	flux.transmis_reservataire_obligations, flux.transmis_reservataire_detail,
+	flux.rapport_reservataire_parts_transmis, flux.rapport_reservataire_obligations_transmis,
+	flux.rapport_reservataire_detail_transmis
+	TO flux_reservataire;
+
+GRANT SELECT ON
+	flux.bilan_transmis, flux.bilan_transmis_document, flux.transmis_epci_communes,
+	flux.transmis_epci_destinations, flux.transmis_epci_obligations,
+	flux.rapport_epci_communes_transmis, flux.rapport_epci_destinations_transmis,
+	flux.rapport_epci_obligations_transmis
+	TO flux_epci;
+
+CREATE POLICY personnel ON flux.bilan_transmis FOR SELECT TO flux_admin, flux_gestionnaire, flux_lecteur USING (true);
+CREATE POLICY personnel ON flux.bilan_transmis_document FOR SELECT TO flux_admin, flux_gestionnaire, flux_lecteur USING (true);
+CREATE POLICY personnel ON flux.transmis_reservataire_parts FOR SELECT TO flux_admin, flux_gestionnaire, flux_lecteur USING (true);
+CREATE POLICY personnel ON flux.transmis_reservataire_obligations FOR SELECT TO flux_admin, flux_gestionnaire, flux_lecteur USING (true);
+CREATE POLICY personnel ON flux.transmis_reservataire_detail FOR SELECT TO flux_admin, flux_gestionnaire, flux_lecteur USING (true);
+CREATE POLICY personnel ON flux.transmis_epci_communes FOR SELECT TO flux_admin, flux_gestionnaire, flux_lecteur USING (true);
+CREATE POLICY personnel ON flux.transmis_epci_destinations FOR SELECT TO flux_admin, flux_gestionnaire, flux_lecteur USING (true);
+CREATE POLICY personnel ON flux.transmis_epci_obligations FOR SELECT TO flux_admin, flux_gestionnaire, flux_lecteur USING (true);
+
+CREATE POLICY reservataire ON flux.bilan_transmis FOR SELECT TO flux_reservataire
+	USING (reservataire_id OPERATOR(pg_catalog.=) (SELECT flux.reservataire_courant()));
+CREATE POLICY reservataire ON flux.transmis_reservataire_parts FOR SELECT TO flux_reservataire
+	USING (reservataire_id OPERATOR(pg_catalog.=) (SELECT flux.reservataire_courant()));
+CREATE POLICY reservataire ON flux.transmis_reservataire_obligations FOR SELECT TO flux_reservataire
+	USING (reservataire_id OPERATOR(pg_catalog.=) (SELECT flux.reservataire_courant()));
+CREATE POLICY reservataire ON flux.transmis_reservataire_detail FOR SELECT TO flux_reservataire
+	USING (reservataire_id OPERATOR(pg_catalog.=) (SELECT flux.reservataire_courant()));
+CREATE POLICY epci ON flux.bilan_transmis FOR SELECT TO flux_epci
+	USING (epci OPERATOR(pg_catalog.=) (SELECT flux.epci_courant()));
+CREATE POLICY epci ON flux.transmis_epci_communes FOR SELECT TO flux_epci
+	USING (epci OPERATOR(pg_catalog.=) (SELECT flux.epci_courant()));
+CREATE POLICY epci ON flux.transmis_epci_destinations FOR SELECT TO flux_epci
+	USING (epci OPERATOR(pg_catalog.=) (SELECT flux.epci_courant()));
+CREATE POLICY epci ON flux.transmis_epci_obligations FOR SELECT TO flux_epci
+	USING (epci OPERATOR(pg_catalog.=) (SELECT flux.epci_courant()));
+-- a document's checksum: of the versions it may read (flux.bilan_transmis as it sees it)
+CREATE POLICY destinataire ON flux.bilan_transmis_document FOR SELECT TO flux_reservataire, flux_epci
+	USING (version_id IN (SELECT b.id FROM flux.bilan_transmis b));
+
+ALTER TABLE flux.bilan_transmis ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE flux.bilan_transmis_document ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE flux.transmis_reservataire_parts ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE flux.transmis_reservataire_obligations ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE flux.transmis_reservataire_detail ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE flux.transmis_epci_communes ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE flux.transmis_epci_destinations ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE flux.transmis_epci_obligations ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
