@@ -361,3 +361,9 @@ ALTER TABLE flux.vacance ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 ALTER TABLE flux.orientation ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 ALTER TABLE flux.candidature ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 ALTER TABLE flux.orientation_historique ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+
+-- rpls (0.12.0)
+-- flux.session_chargement() calls it for every staging (the default of
+-- flux.rpls_ligne.session): whoever may stage may run it
+REVOKE EXECUTE ON FUNCTION flux.session_chargement_calculer() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION flux.session_chargement_calculer() TO flux_admin;
