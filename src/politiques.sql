@@ -465,3 +465,8 @@ ALTER TABLE flux.transmis_reservataire_detail ENABLE ROW LEVEL SECURITY, FORCE R
 ALTER TABLE flux.transmis_epci_communes ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 ALTER TABLE flux.transmis_epci_destinations ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 ALTER TABLE flux.transmis_epci_obligations ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+-- rpls (0.12.0)
+-- flux.session_chargement() calls it for every staging (the default of
+-- flux.rpls_ligne.session): whoever may stage may run it
+REVOKE EXECUTE ON FUNCTION flux.session_chargement_calculer() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION flux.session_chargement_calculer() TO flux_admin;

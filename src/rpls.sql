@@ -28,13 +28,31 @@
  *      records every bad line with all its reasons in flux.rpls_rejet, and
  *      deletes the session's staged lines.
  */
-CREATE FUNCTION flux.session_chargement() RETURNS text
+-- computed once a session (it reads pg_stat_get_activity, about 11 us) and
+-- kept in the session's setting flux.session_chargement; the default of
+-- flux.rpls_ligne.session calls flux.session_chargement(), which is inlined
+-- into COPY's default and only reads the setting, for every line staged.
+-- A value that is not this backend's (set by hand, or by ALTER ROLE SET)
+-- is ignored and computed again
+CREATE FUNCTION flux.session_chargement_calculer() RETURNS text
 	LANGUAGE sql STABLE PARALLEL RESTRICTED
-	RETURN pg_catalog.pg_backend_pid()::text OPERATOR(pg_catalog.||) '@'
+	RETURN pg_catalog.set_config('flux.session_chargement',
+		pg_catalog.pg_backend_pid()::text OPERATOR(pg_catalog.||) '@'
 		OPERATOR(pg_catalog.||) pg_catalog.to_char(pg_catalog.pg_postmaster_start_time(), 'YYYYMMDDHH24MISS')
 		OPERATOR(pg_catalog.||) '@'
 		OPERATOR(pg_catalog.||) (SELECT pg_catalog.to_char(a.backend_start, 'YYYYMMDDHH24MISSUS')
-								   FROM pg_catalog.pg_stat_get_activity(pg_catalog.pg_backend_pid()) a);
+								   FROM pg_catalog.pg_stat_get_activity(pg_catalog.pg_backend_pid()) a),
+		false);
+
+COMMENT ON FUNCTION flux.session_chargement_calculer() IS
+	'Internal: computes the identifier of the current session for its staged RPLS lines (backend pid and start) and keeps it in the setting flux.session_chargement';
+
+CREATE FUNCTION flux.session_chargement() RETURNS text
+	LANGUAGE sql STABLE PARALLEL RESTRICTED
+	RETURN CASE WHEN pg_catalog.starts_with(pg_catalog.current_setting('flux.session_chargement', true),
+											pg_catalog.pg_backend_pid()::text OPERATOR(pg_catalog.||) '@')
+				THEN pg_catalog.current_setting('flux.session_chargement', true)
+				ELSE flux.session_chargement_calculer() END;
 
 COMMENT ON FUNCTION flux.session_chargement() IS
 	'Identifies the current session''s staged RPLS lines (backend pid and start)';
@@ -278,6 +296,10 @@ CREATE FUNCTION flux.charger_rpls(bailleur bigint, annee_rpls integer, lot_taill
 	SET search_path = pg_catalog, flux, pg_temp
 	-- the validation of 100 000 lines spent 0.8 s compiling itself
 	SET jit = off
+	-- the aggregates over the whole file (the repeated IDENT_INT and
+	-- IDENT_REP) and each batch stay in memory: with 4 MB they spilled to
+	-- disk, more passes the longer the file (docs/performance.md)
+	SET work_mem = '128MB'
 AS $fn$
 DECLARE
 	sess text := flux.session_chargement();
@@ -363,12 +385,24 @@ BEGIN
 
 	sql_valide := format($q$
 		CREATE TEMP TABLE rpls_valide ON COMMIT DROP AS
-		SELECT ligne, texte, v.*,
-			   octets IS NULL AND cardinality(f) = %2$s AS lisible,
-			   CASE WHEN octets IS NOT NULL THEN ARRAY[octets]
+		WITH lu AS MATERIALIZED (
+			-- every line split once, its fields named
+			SELECT lu.ligne, lu.texte, lu.octets, lu.f, v.*
+			  FROM (%4$s) lu,
+				   LATERAL (SELECT %3$s) v
+		), doubles AS (
+			-- the repeated IDENT_INT and the first line of each: a hash
+			-- aggregate on (IDENT_INT, line), not a sort of the whole lines
+			SELECT d.ident_int, min(d.ligne) AS premiere
+			  FROM lu d WHERE d.ident_int IS NOT NULL
+			 GROUP BY d.ident_int HAVING count(*) > 1
+		)
+		SELECT v.ligne, v.texte, %5$s,
+			   v.octets IS NULL AND cardinality(v.f) = %2$s AS lisible,
+			   CASE WHEN v.octets IS NOT NULL THEN ARRAY[v.octets]
 					-- a line of another length: its fields are not where the
 					-- header says, one reason
-					WHEN cardinality(f) <> %2$s THEN ARRAY[format('line has %%s fields, the header %2$s', cardinality(f))] ELSE
+					WHEN cardinality(v.f) <> %2$s THEN ARRAY[format('line has %%s fields, the header %2$s', cardinality(v.f))] ELSE
 			   array_remove(ARRAY[
 				   CASE WHEN v.ident_int IS NULL THEN 'IDENT_INT is empty' END,
 				   CASE WHEN v.ident_rep !~ '^[0-9A-Z]{10}$' THEN format('IDENT_REP %%L is not 10 characters', v.ident_rep) END,
@@ -385,7 +419,7 @@ BEGIN
 				   CASE WHEN v.patrimoine !~ '^(18|19|20)[0-9]{2}$' THEN format('PATRIMOINE %%L is not a year', v.patrimoine) END,
 				   CASE WHEN v.origine NOT IN ('1', '2', '3', '4') THEN format('ORIGINE %%L is not 1 to 4', v.origine) END,
 				   CASE WHEN v.finan IS NULL OR v.finan !~ '^[0-9]{2}$'
-						  OR NOT EXISTS (SELECT 1 FROM flux.rpls_finan rf WHERE rf.finan = v.finan::smallint)
+						  OR v.finan::smallint NOT IN (SELECT rf.finan FROM flux.rpls_finan rf)
 						THEN format('FINAN %%L is not an RPLS financing code', v.finan) END,
 				   CASE WHEN v.cus NOT IN ('11', '13', '14', '16') THEN format('CUS %%L is not 11, 13, 14 or 16', v.cus) END,
 				   CASE WHEN v.conv IS NULL OR v.conv NOT IN ('1', '2') THEN format('CONV %%L is not 1 or 2', v.conv) END,
@@ -393,17 +427,14 @@ BEGIN
 				   CASE WHEN v.mode NOT IN ('1', '2', '3', '4', '5', '9') THEN format('MODE %%L is not 1 to 5 or 9', v.mode) END,
 				   CASE WHEN v.loyerprinc !~ '^[0-9]{1,7}([.,][0-9]{1,2})?$' THEN format('LOYERPRINC %%L is not an amount', v.loyerprinc) END,
 				   CASE WHEN v.contreslog NOT IN ('1', '2', '3', '4', '5', '6', '7') THEN format('CONTRESLOG %%L is not 1 to 7', v.contreslog) END,
-				   CASE WHEN v.ident_int IS NOT NULL AND count(*) OVER (PARTITION BY v.ident_int) > 1
-							 AND row_number() OVER (PARTITION BY v.ident_int ORDER BY ligne) > 1
-						THEN format('IDENT_INT %%L appears again (first at line %%s)', v.ident_int,
-									min(ligne) OVER (PARTITION BY v.ident_int)) END,
+				   CASE WHEN v.ligne > dd.premiere
+						THEN format('IDENT_INT %%L appears again (first at line %%s)', v.ident_int, dd.premiere) END,
 				   CASE WHEN v.ident_rep IS NOT NULL AND EXISTS (
 							SELECT 1 FROM flux.logement o WHERE o.ident_rep = v.ident_rep
 							   AND (o.bailleur_id <> %1$s OR o.ident_int IS DISTINCT FROM v.ident_int))
 						THEN format('IDENT_REP %%L already belongs to another unit', v.ident_rep) END
 			   ], NULL) END AS raisons
-		  FROM (%4$s) lu,
-			   LATERAL (SELECT %3$s) v
+		  FROM lu v LEFT JOIN doubles dd ON dd.ident_int = v.ident_int
 	$q$, charger_rpls.bailleur, ncols,
 	  (SELECT string_agg(format('%s AS %s',
 								CASE WHEN array_position(cols, upper(c)) IS NULL THEN 'NULL::text'
@@ -451,7 +482,12 @@ BEGIN
 								  FROM flux.rpls_ligne rl WHERE rl.session = %1$L) r
 						 WHERE r.ligne > 1) l) s
 		OFFSET 0 -- a fence: f is computed once a line, not once a field
-	  $lu$, sess));
+	  $lu$, sess),
+	  (SELECT string_agg('v.' || c, ', ')
+		 FROM unnest(ARRAY['ident_rep', 'ident_int', 'depcom', 'epci', 'qpv', 'typeconst', 'nbpiece',
+						   'surfhab', 'construct', 'locat', 'patrimoine', 'origine', 'finan', 'cus', 'conv',
+						   'sortiepatrim', 'mode', 'loyerprinc', 'contreslog',
+						   'numvoie', 'indrep', 'typvoie', 'nomvoie', 'cplocal', 'libcom']) c));
 	IF to_regclass('pg_temp.rpls_valide') IS NOT NULL THEN DROP TABLE pg_temp.rpls_valide; END IF;
 	EXECUTE sql_valide;
 	GET DIAGNOSTICS total = ROW_COUNT;

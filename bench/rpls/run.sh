@@ -149,6 +149,10 @@ function spread(a, n,   i, lo, hi) {
 	lo = hi = a[1]; for (i = 2; i <= n; i++) { if (a[i] < lo) lo = a[i]; if (a[i] > hi) hi = a[i] }
 	return sprintf("%.1f-%.1f", lo, hi)
 }
+function mm(a, n,   i, lo, hi) {
+	lo = hi = a[1]; for (i = 2; i <= n; i++) { if (a[i] < lo) lo = a[i]; if (a[i] > hi) hi = a[i] }
+	return sprintf("%.1f\t%.1f", lo, hi)
+}
 { n = $2; if (!(n in seen)) { seen[n] = 1; order[++ns] = n } k = $1 SUBSEP n; c[k]++
   if ($1 == "flux") { L[n, c[k]] = $4 * 1000 / n; A[n, c[k]] = ($3 + $4) * 1000 / n }
   else if ($1 == "reload") R[n, c[k]] = $4 * 1000 / n
@@ -162,6 +166,11 @@ END {
 		ml = med(l, m); ma = med(a, m); mt = med(t, m)
 		printf "  %-9d %4d  %8.1f (%s)  %14.0f   %8.1f (%s)  %8.1f (%s)  %6.2f\n",
 			n, m, ml, spread(l, m), 1e6 / ml, ma, spread(a, m), mt, spread(t, m), ma / mt
+		# machine-readable, in ms a load (bench/run)
+		for (i = 1; i <= m; i++) { l[i] = L[n, i] * n / 1000; a[i] = A[n, i] * n / 1000; t[i] = T[n, i] * n / 1000 }
+		printf "RESULT\trpls\t%d\tcharger_rpls\t%.1f\t%s\t-\n", n, med(l, m), mm(l, m) > "/dev/stdout"
+		printf "RESULT\trpls\t%d\tstaging+charger_rpls\t%.1f\t%s\t%.2f\n", n, med(a, m), mm(a, m), med(a, m) / med(t, m) > "/dev/stdout"
+		printf "RESULT\trpls\t%d\ttwin\t%.1f\t%s\t-\n", n, med(t, m), mm(t, m) > "/dev/stdout"
 		if (c["reload", n]) { for (i = 1; i <= m; i++) l[i] = R[n, i]; ml = med(l, m)
 			printf "  %-9d %4d  reload %.1f us/line (%s), %.0f lines/s\n", n, m, ml, spread(l, m), 1e6 / ml }
 	}
