@@ -213,6 +213,11 @@ SELECT b.id, b.dep, a, (:part_mutation || '%')::flux.taux,
 -- The stock: unit i of bailleur 1 + (i - 1) * bailleurs / unites
 --------------------------------------------------------------------------
 SET maintenance_work_mem = '256MB';
+-- the fast load: the foreign keys (their per-row checks) and the triggers off
+-- from here on; every id is given by construction (direct.psql)
+\if :declencheurs \else
+SET session_replication_role = replica;
+\endif
 INSERT INTO flux.logement (id, bailleur_id, ident_int, depcom, epci, qpv, typeconst, nbpiece, surfhab, construct, locat,
 						   patrimoine, origine, finan, cus, conv, mode, loyerprinc)
 SELECT g.p + i - 1, b.id, 'G' || lpad(i::text, 9, '0'), c.depcom, c.epci,
@@ -377,6 +382,8 @@ SELECT setval(pg_get_serial_sequence('flux.' || t, 'id'), greatest(m, (SELECT la
 ANALYZE flux.logement, flux.vacance, flux.orientation, flux.candidature, flux.convention, flux.commune,
 		flux.orientation_historique, flux.compteur_orientation;
 \set QUIET off
+\if :{?silencieux} \else
 SELECT (SELECT count(*) FROM pg_temp.g_bailleur) AS bailleurs, (SELECT unites FROM pg_temp.g_parametre) AS logements,
 	   (SELECT count(*) FROM pg_temp.g_vacance) AS vacances, (SELECT count(*) FROM pg_temp.g_plan) AS orientations,
 	   (SELECT count(*) FROM pg_temp.g_candidat) AS candidats;
+\endif
