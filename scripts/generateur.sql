@@ -135,7 +135,7 @@ SELECT b, g.p + b - 1 AS id, g.departements[1 + (b - 1) % cardinality(g.departem
 	   (ARRAY['oph', 'esh', 'esh', 'oph', 'sem', 'coop'])[pg_temp.classe(pg_temp.u(g.graine, b, 1), pg_temp.seuils('{40,45,0,0,10,5}'))]::flux.famille_bailleur AS famille
   FROM g_parametre g CROSS JOIN generate_series(1, g.bailleurs) b;
 INSERT INTO flux.bailleur (id, siren, nom, famille)
-SELECT id, '4' || lpad((id % 100000000)::text, 8, '0'), 'Bailleur ' || b || ' [' || g.p || ']', famille
+SELECT id, lpad((id % 1000000000)::text, 9, '0'), 'Bailleur ' || b || ' [' || g.p || ']', famille
   FROM g_bailleur, g_parametre g ORDER BY id;
 
 -- réservataires: 1 État, 2 État agents, 3 Action Logement, 4-6 employers,
