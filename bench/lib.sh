@@ -109,3 +109,12 @@ sizes_of() {
 	*) echo "bench: SIZE is petit, idf or france, not $SIZE" >&2; exit 1 ;;
 	esac
 }
+
+# median_client: reads a psql script on stdin (its timed statements after a
+# line "\timing on"), prints the median of their \timing milliseconds
+# (client-side, round trip included): for single-row statements, each its own
+# statement in one warm session
+median_client() {
+	bpsql | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | sort -g |
+		awk '{ t[NR] = $1 } END { if (NR) print NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2 }'
+}
