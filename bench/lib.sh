@@ -37,9 +37,9 @@ trap 'rm -rf "$BENCH_T"' EXIT
 
 bpsql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
-time_server() {
+time_server() {	# SQL [SETTINGS: statements run first, e.g. SET work_mem = ...]
 	bpsql -At -c "SET jit = off" -c "SET max_parallel_workers_per_gather = $BENCH_WORKERS" \
-		-c "SET client_min_messages = warning" \
+		-c "SET client_min_messages = warning" -c "${2:-SELECT}" \
 		-c "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) $1" |
 		sed -n 's/.*"Execution Time": \([0-9.]*\).*/\1/p'
 }
