@@ -84,7 +84,7 @@ PP="(SELECT programme_id, min(nature) AS nature FROM flux.plan_patrimoine WHERE 
 ARGS="2025, 'esh', l.conv, l.finan, l.cus, l.typeconst, l.mode, l.hors_champ, l.exclusion, l.date_sortie, l.date_mise_en_service, l.locat, true, false, l.sortiepatrim, pu.nature, pp.nature, 'annee_suivante'"
 seq="SET enable_indexscan = off; SET enable_indexonlyscan = off; SET enable_bitmapscan = off;"
 ts() { time_server "$1" "$seq"; }
-bailleur() { local k=0 n; for n in $SIZES; do k=$((k + 1)); [ "$n" = "$1" ] && echo $((100 + k)); done; }
+bailleur() { local k=0 n; for n in $SIZES; do k=$((k + 1)); [ "$n" = "$1" ] && echo $((100 + k)); done; return 0; }
 run_scan() { ts "SELECT count(*) FROM flux.logement WHERE bailleur_id = $(bailleur "$1") AND departement = '75'"; }
 run_assiette() { ts "SELECT * FROM flux.assiette($(bailleur "$1"), '75', 2025)"; }
 groupe() { echo "SELECT c, count(*) FROM (SELECT $1($ARGS) c FROM flux.logement l LEFT JOIN $PU LEFT JOIN $PP WHERE l.bailleur_id = $2 AND l.departement = '75') s GROUP BY 1"; }
