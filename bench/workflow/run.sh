@@ -212,4 +212,5 @@ done
 bpsql <<<"$reset_insert" >/dev/null
 bpsql <<<"$reset_lignes" >/dev/null
 target wf_balayage "ratio<=2"
+target wf_orientations "ratio<=2"
 ./candidats.sh
