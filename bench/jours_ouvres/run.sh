@@ -1,72 +1,74 @@
 #!/usr/bin/env bash
 #
-# bench/jours_ouvres/run.sh: flux.ajouter_jours_ouvres (C) over 1 M rows
-# against its plain-SQL and PL/pgSQL twins (twin.sql), in the same run.
+# bench/jours_ouvres/run.sh: flux.ajouter_jours_ouvres and
+# flux.jours_ouvres_entre (C) against the best plain-SQL twin a DBA would
+# write: a calendar table (one row per day, is-business-day, running
+# business-day number; twin.sql) joined set-based.  At three sizes (SIZES,
+# rows of (date in 2020-2030, n in 0-30)), interleaved, RUNS runs (5), each
+# timed server-side (EXPLAIN ANALYZE, TIMING OFF, jit off, no parallel
+# worker).  Figures (ratio: flux / twin):
+#
+#   jo_scan       sum over the rows only (the floor; no twin)
+#   jo_ajouter    sum(flux.ajouter_jours_ouvres(d, n) - d)  vs  the calendar
+#                 join: the business day numbered rang(d) + n
+#   jo_entre      sum(flux.jours_ouvres_entre(d, d + n))    vs  rang(d + n) - rang(d)
 #
 # Needs a database reachable through the PG* variables where flux can be
-# created, e.g. `pg_virtualenv -v 15 bench/jours_ouvres/run.sh`.
-#   ROWS=1000000 TWIN_ROWS=100000 RUNS=5 bench/jours_ouvres/run.sh
-# The twins are 1-2 orders of magnitude slower, so they run over the first
-# TWIN_ROWS rows and their cost is reported per row (ns/row) and scaled.
+# created, e.g. SIZE=petit bench/jours_ouvres/run.sh or SIZES="1000000" ...
 set -euo pipefail
 cd "$(dirname "$0")"
-ROWS=${ROWS:-1000000}
-TWIN_ROWS=${TWIN_ROWS:-100000}
-RUNS=${RUNS:-5}
-psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-tmp=$(mktemp)
-trap 'rm -f "$tmp"' EXIT
+BENCH=jours_ouvres
+. ../lib.sh
+SIZES=${SIZES:-$(sizes_of "10000 30000 100000" "100000 300000 1000000" "300000 1000000 3000000")}
 
-psql -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS flux" >/dev/null
-psql -f twin.sql >/dev/null 2>&1 || psql -f twin.sql
-psql <<SQL
+bpsql -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS flux" >/dev/null
+bpsql -c "SET client_min_messages = warning" -f twin.sql >/dev/null
+
+J1="bench.echeance e JOIN bench.calendrier c1 ON c1.jour = e.d"
+run_scan() { time_server "SELECT sum((d - date '2000-01-01') + n) FROM bench.echeance WHERE id <= $1"; }
+run_c_ajouter() { time_server "SELECT sum(flux.ajouter_jours_ouvres(d, n) - d) FROM bench.echeance WHERE id <= $1"; }
+run_cal_ajouter() {
+	time_server "SELECT sum(CASE WHEN e.n = 0 THEN e.d ELSE c2.jour END - e.d)
+	  FROM $J1 JOIN bench.calendrier c2 ON c2.ouvre AND c2.rang = c1.rang + greatest(e.n, 1) WHERE e.id <= $1"
+}
+run_c_entre() { time_server "SELECT sum(flux.jours_ouvres_entre(d, d + n)) FROM bench.echeance WHERE id <= $1"; }
+run_cal_entre() {
+	time_server "SELECT sum(c2.rang - c1.rang) FROM $J1 JOIN bench.calendrier c2 ON c2.jour = e.d + e.n WHERE e.id <= $1"
+}
+
+max=0
+for n in $SIZES; do ((n > max)) && max=$n; done
+bpsql <<SQL
 SET client_min_messages = warning;
 DROP TABLE IF EXISTS bench.echeance;
 CREATE UNLOGGED TABLE bench.echeance AS
 SELECT i AS id, date '2020-01-01' + (i::bigint * 7919 % 4018)::integer AS d, (i::bigint * 13 % 31)::integer AS n
-  FROM generate_series(1, $ROWS) i;
+  FROM generate_series(1, $max) i;
+CREATE INDEX ON bench.echeance (id);
 VACUUM ANALYZE bench.echeance;
 SQL
 
-# the twins must agree with C before anything is timed
-psql -At -c "
-SELECT count(*) FILTER (WHERE flux.ajouter_jours_ouvres(d, n) <> bench.ajouter_jours_ouvres_sql(d, n)),
-       count(*) FILTER (WHERE flux.ajouter_jours_ouvres(d, n) <> bench.ajouter_jours_ouvres_plpgsql(d, n)),
-       count(*) FILTER (WHERE flux.jours_ouvres_entre(d, d + n) <> bench.jours_ouvres_entre_sql(d, d + n))
-  FROM bench.echeance WHERE id <= 20000" | {
+# the calendar twin must agree with C on every row before anything is timed
+bpsql -At -c "
+SELECT count(*) FILTER (WHERE flux.ajouter_jours_ouvres(e.d, e.n) <> CASE WHEN e.n = 0 THEN e.d ELSE c2.jour END),
+       count(*) FILTER (WHERE flux.jours_ouvres_entre(e.d, e.d + e.n) <> c3.rang - c1.rang),
+       count(*) FILTER (WHERE e.id <= 2000 AND flux.ajouter_jours_ouvres(e.d, e.n) <> bench.ajouter_jours_ouvres_sql(e.d, e.n))
+  FROM $J1 JOIN bench.calendrier c2 ON c2.ouvre AND c2.rang = c1.rang + greatest(e.n, 1)
+  JOIN bench.calendrier c3 ON c3.jour = e.d + e.n" | {
 	IFS='|' read -r a b c
-	if [ "$a$b$c" != 000 ]; then echo "FAIL: twins disagree with C ($a, $b, $c of 20000)"; exit 1; fi
-	echo "twins agree with C on 20000 rows"
+	if [ "$a$b$c" != 000 ]; then echo "FAIL: the twins disagree with C ($a, $b, $c rows)"; exit 1; fi
+	echo "the calendar twin agrees with C on $max rows"
 }
 
-median() {
-	local sql=$1 i
-	for ((i = 0; i < RUNS; i++)); do
-		psql -At -c "SET jit = off" -c "SET max_parallel_workers_per_gather = 0" \
-			-c "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) $sql" >"$tmp" || exit 1
-		sed -n 's/.*"Execution Time": \([0-9.]*\).*/\1/p' "$tmp"
-	done | sort -n | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }'
-}
-
-scan=$(median "SELECT sum((d - date '2000-01-01') + n) FROM bench.echeance")
-c_add=$(median "SELECT sum(flux.ajouter_jours_ouvres(d, n) - d) FROM bench.echeance")
-c_between=$(median "SELECT sum(flux.jours_ouvres_entre(d, d + n)) FROM bench.echeance")
-sql_add=$(median "SELECT sum(bench.ajouter_jours_ouvres_sql(d, n) - d) FROM bench.echeance WHERE id <= $TWIN_ROWS")
-plpgsql_add=$(median "SELECT sum(bench.ajouter_jours_ouvres_plpgsql(d, n) - d) FROM bench.echeance WHERE id <= $TWIN_ROWS")
-sql_between=$(median "SELECT sum(bench.jours_ouvres_entre_sql(d, d + n)) FROM bench.echeance WHERE id <= $TWIN_ROWS")
-
-awk -v n="$ROWS" -v tn="$TWIN_ROWS" -v runs="$RUNS" -v scan="$scan" -v ca="$c_add" -v cb="$c_between" \
-	-v sa="$sql_add" -v pa="$plpgsql_add" -v sb="$sql_between" 'BEGIN {
-	printf "%d rows (twins over %d), median of %d runs, jit off, no parallel workers\n", n, tn, runs
-	printf "%-44s %12s %9s %10s\n", "query", "ms per 1M", "ns/row", "x C"
-	row("scan only: sum(d - 2000-01-01 + n)", scan / n * 1e6, ca / n * 1e6)
-	row("C   flux.ajouter_jours_ouvres", ca / n * 1e6, ca / n * 1e6)
-	row("SQL ajouter_jours_ouvres_sql (twin)", sa / tn * 1e6, ca / n * 1e6)
-	row("PL/pgSQL ajouter_jours_ouvres (twin)", pa / tn * 1e6, ca / n * 1e6)
-	row("C   flux.jours_ouvres_entre", cb / n * 1e6, cb / n * 1e6)
-	row("SQL jours_ouvres_entre_sql (twin)", sb / tn * 1e6, cb / n * 1e6)
-	printf "ajouter_jours_ouvres: C is %.0fx faster than the SQL twin, %.0fx faster than the PL/pgSQL twin\n",
-		(sa / tn) / (ca / n), (pa / tn) / (ca / n)
-}
-function row(name, ms, base) { printf "%-44s %12.1f %9.0f %10.1f\n", name, ms, ms, ms / base }'
-psql -c "SET client_min_messages = warning" -c "DROP SCHEMA bench CASCADE" >/dev/null
+header "ns per row, server-side"
+for n in $SIZES; do
+	interleave jo_scan "$n" scan
+	interleave jo_ajouter "$n" c_ajouter cal_ajouter
+	interleave jo_entre "$n" c_entre cal_entre
+	report jo_scan "$n" scan "" "$(awk -v n="$n" 'BEGIN { print n / 1e6 }')"
+	report jo_ajouter "$n" c_ajouter cal_ajouter "$(awk -v n="$n" 'BEGIN { print n / 1e6 }')"
+	report jo_entre "$n" c_entre cal_entre "$(awk -v n="$n" 'BEGIN { print n / 1e6 }')"
+done
+target jo_ajouter "ratio<=1"
+target jo_entre "ratio<=1"
+bpsql -c "SET client_min_messages = warning" -c "DROP SCHEMA bench CASCADE" >/dev/null

@@ -22,17 +22,20 @@
 #                             and for the first of an orientation its step
 #                             and the step's history row
 #
-# Prints per size and variant the median of RUNS runs (5) in microseconds per
-# candidate, with the spread (min-max), and the ratio triggers / by hand
-# (target: within 3, and flat per row from one size to the next).  Needs a
+# Prints per size and variant the median of RUNS interleaved runs (5) in
+# microseconds per candidate, with the spread (min-max), and the ratio
+# triggers / by hand (target: within 3, and flat per row from one size to the
+# next), and the RESULT lines of bench/lib.sh (figures wf_candidats_requete,
+# wf_candidats_lignes).  Run by bench/workflow/run.sh.  Needs a
 # database reachable through the PG* variables where flux can be created by
 # a superuser (the bench disables triggers to reset between runs), e.g.
-#   SIZES="1000 10000 40000" RUNS=5 bench/workflow/candidats.sh
+#   CANDIDATS_SIZES="1000 10000 40000" RUNS=5 bench/workflow/candidats.sh
 set -euo pipefail
 cd "$(dirname "$0")"
-SIZES=${SIZES:-"1000 10000 40000"}
-RUNS=${RUNS:-5}
-psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+BENCH=workflow
+. ../lib.sh
+SIZES=${CANDIDATS_SIZES:-$(sizes_of "1000 3000 10000" "1000 3000 10000" "1000 10000 40000")}
+psql() { bpsql "$@"; }
 max=0
 for n in $SIZES; do ((n > max)) && max=$n; done
 orientations=$(((max + 2) / 3))
@@ -52,7 +55,7 @@ DELETE FROM flux.bailleur WHERE id = 910;
 RESET session_replication_role;
 INSERT INTO flux.commune (depcom, nom, epci) VALUES ('74218', 'Publier', '200067551') ON CONFLICT DO NOTHING;
 INSERT INTO flux.bailleur (id, siren, nom, famille) VALUES (910, '900000910', 'Bench candidats', 'esh');
-INSERT INTO flux.reservataire (id, nom, categorie) VALUES (910, 'Bench Etat', 'etat');
+INSERT INTO flux.reservataire (id, nom, categorie) VALUES (910, 'Bench Etat candidats', 'etat');
 INSERT INTO flux.convention (id, bailleur_id, reservataire_id, departement, taux, date_effet)
 VALUES (910000001, 910, 910, '74', '30%', '2024-01-01');
 INSERT INTO flux.logement (id, bailleur_id, ident_int, depcom, qpv, typeconst, nbpiece, finan, conv, locat)
@@ -180,27 +183,16 @@ if [[ ${sums[triggers_statement]} != "${sums[hand_statement]}" || ${sums[trigger
 fi
 echo "the triggers and the writes by hand write the same rows (1000 candidates, both ways)"
 
-stats() { sort -n | awk '{ t[NR] = $1 } END { printf "%s %s %s\n", t[int((NR + 1) / 2)], t[1], t[NR] }'; }
-declare -A times
+for v in triggers_statement hand_statement triggers_rows hand_rows; do
+	eval "run_$v() { run $v \"\$1\"; }"
+done
+header "us per candidate"
 for n in $SIZES; do
-	for ((r = 0; r < RUNS; r++)); do
-		for v in triggers_statement hand_statement triggers_rows hand_rows; do
-			times[$v.$n]+="$(run "$v" "$n") "
-		done
-	done
+	interleave wf_candidats_requete "$n" triggers_statement hand_statement
+	interleave wf_candidats_lignes "$n" triggers_rows hand_rows
+	report wf_candidats_requete "$n" triggers_statement hand_statement "$(awk -v n="$n" 'BEGIN { print n / 1000 }')"
+	report wf_candidats_lignes "$n" triggers_rows hand_rows "$(awk -v n="$n" 'BEGIN { print n / 1000 }')"
 done
 psql <<<"$reset_sql" >/dev/null
-
-printf '%-8s %-22s %12s %18s %8s\n' candidates variant "us/candidate" "spread (min-max)" "ratio"
-for n in $SIZES; do
-	for how in statement rows; do
-		read -r tm tlo thi < <(tr ' ' '\n' <<<"${times[triggers_$how.$n]}" | grep . | stats)
-		read -r hm hlo hhi < <(tr ' ' '\n' <<<"${times[hand_$how.$n]}" | grep . | stats)
-		awk -v n="$n" -v how="$how" -v tm="$tm" -v tlo="$tlo" -v thi="$thi" -v hm="$hm" -v hlo="$hlo" -v hhi="$hhi" 'BEGIN {
-			label = how == "statement" ? "one statement" : "row by row"
-			printf "%-8d %-22s %12.2f %8.2f-%-9.2f\n", n, "triggers, " label, tm * 1000 / n, tlo * 1000 / n, thi * 1000 / n
-			printf "%-8d %-22s %12.2f %8.2f-%-9.2f %8.2f\n", n, "by hand, " label, hm * 1000 / n, hlo * 1000 / n, hhi * 1000 / n, tm / hm
-		}'
-	done
-done
-echo "(median of $RUNS interleaved runs, each in a new session; ratio: triggers / by hand)"
+target wf_candidats_requete "ratio<=3"
+target wf_candidats_lignes "ratio<=3"
