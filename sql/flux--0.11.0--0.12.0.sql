@@ -525,6 +525,361 @@ END
 $$;
 
 
+-- the candidates' writes plan by index too: the foreign key check of each
+-- history row no longer scans a table planned empty
+CREATE OR REPLACE FUNCTION flux.candidature_apres_insertion() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	x record;
+	origine text;
+	seqscan text := current_setting('enable_seqscan');
+	hashjoin text := current_setting('enable_hashjoin');
+	mergejoin text := current_setting('enable_mergejoin');
+BEGIN
+	-- the lock and the checks plan by index only (see above); the writes
+	-- after them, and the triggers they fire, by index too but free to
+	-- hash or merge what they join (0.12.0: planned while flux.candidature
+	-- was empty, the foreign key check of each history row scanned every
+	-- candidate inserted since, row by row in one transaction)
+	PERFORM set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true),
+			set_config('enable_mergejoin', 'off', true);
+	-- the lock: a concurrent designation on the same orientation waits for
+	-- this one (in the order of the ids: no deadlock between two INSERTs);
+	-- above READ COMMITTED candidature_avant_insertion took it already
+	PERFORM FROM (SELECT DISTINCT n.orientation_id FROM nouvelles n ORDER BY 1) d
+		CROSS JOIN LATERAL (SELECT o.id FROM flux.orientation o WHERE o.id = d.orientation_id
+							FOR NO KEY UPDATE OF o) v;
+
+	-- the checks, each new row after the candidates before it (those of
+	-- other statements, then the new ones of lower id)
+	SELECT n.id, n.nud, n.designe_par, n.date_designation, o.id AS o_id, o.etat, o.hors_flux, o.convention_id,
+		   o.echeance_designation, o.date_reponse, o.date_orientation, o.prolongation_jo,
+		   c.delai_designation_jo, c.delai_designation_max_mois, c.candidats_max,
+		   t.avant + n.rang_nouveau AS candidats, t.dalo_avant OR n.dalo_cumul AS dalo,
+		   CASE WHEN t.dalo_avant OR n.dalo_cumul THEN c.candidats_max_dalo ELSE c.candidats_max END AS maximum,
+		   CASE WHEN o.etat NOT IN ('acceptee', 'candidats_designes') THEN 'etat'
+				WHEN o.convention_id IS NULL THEN CASE WHEN n.designe_par <> 'bailleur' THEN 'hors_flux' END
+				WHEN n.designe_par = 'reservataire' AND o.echeance_designation IS NOT NULL
+					 AND n.date_designation > o.echeance_designation THEN 'echeance'
+				WHEN t.avant + n.rang_nouveau > CASE WHEN t.dalo_avant OR n.dalo_cumul
+													 THEN c.candidats_max_dalo ELSE c.candidats_max END THEN 'nombre'
+		   END AS faute
+	  INTO x
+	  FROM (SELECT k.*, row_number() OVER w AS rang_nouveau, bool_or(k.dalo) OVER w AS dalo_cumul,
+				   count(*) OVER (PARTITION BY k.orientation_id) AS nouveaux,
+				   count(*) FILTER (WHERE k.dalo) OVER (PARTITION BY k.orientation_id) AS nouveaux_dalo
+			  FROM nouvelles k
+			WINDOW w AS (PARTITION BY k.orientation_id ORDER BY k.id ROWS UNBOUNDED PRECEDING)) n
+	 CROSS JOIN LATERAL (SELECT o.* FROM flux.orientation o WHERE o.id = n.orientation_id LIMIT 1) o
+	  LEFT JOIN LATERAL (SELECT c.* FROM flux.convention c WHERE c.id = o.convention_id LIMIT 1) c ON true
+	 CROSS JOIN LATERAL (
+		-- the candidates of the orientation, the new ones of this statement
+		-- taken off (it counts them itself, in order)
+		SELECT count(*) - n.nouveaux AS avant, count(*) FILTER (WHERE k.dalo) > n.nouveaux_dalo AS dalo_avant
+		  FROM flux.candidature k WHERE k.orientation_id = n.orientation_id) t
+	 WHERE o.etat NOT IN ('acceptee', 'candidats_designes')
+		OR (o.convention_id IS NULL AND n.designe_par <> 'bailleur')
+		OR (o.convention_id IS NOT NULL
+			AND ((n.designe_par = 'reservataire' AND n.date_designation > o.echeance_designation)
+				 OR t.avant + n.rang_nouveau > CASE WHEN t.dalo_avant OR n.dalo_cumul
+													THEN c.candidats_max_dalo ELSE c.candidats_max END))
+	 ORDER BY n.id
+	 LIMIT 1;
+	IF FOUND THEN
+		CASE x.faute
+		WHEN 'etat' THEN
+			RAISE EXCEPTION 'orientation % is %: candidates are designated on an accepted orientation, before the CALEOL', x.o_id, x.etat
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = CASE x.etat WHEN 'proposee' THEN 'The réservataire accepts it first (etat = ''acceptee''), or silence does at the deadline.'
+										 WHEN 'attribuee' THEN 'The CALEOL has decided; a household''s refusal brings the orientation back to candidats_designes.'
+										 ELSE 'Create a new orientation of the vacancy.' END;
+		WHEN 'hors_flux' THEN
+			RAISE EXCEPTION 'orientation % is outside the flux (%): the bailleur designates', x.o_id, x.hors_flux
+				USING ERRCODE = 'check_violation',
+					  HINT = 'Set designe_par = ''bailleur''.';
+		WHEN 'echeance' THEN
+			RAISE EXCEPTION 'orientation %: designation on % after its deadline %', x.o_id, x.date_designation, x.echeance_designation
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  DETAIL = format('%s jours ouvrés after acceptance on %s, at most %s month(s) after the orientation on %s%s.',
+									  x.delai_designation_jo, x.date_reponse, x.delai_designation_max_mois, x.date_orientation,
+									  CASE WHEN x.prolongation_jo > 0 THEN format(', extended by %s jours ouvrés', x.prolongation_jo) ELSE '' END),
+					  HINT = format('The bailleur may extend it (UPDATE flux.orientation SET prolongation_jo = n, motif_prolongation = ''...'' WHERE id = %s), designate itself (designe_par = ''bailleur'') or re-orient.', x.o_id);
+		ELSE
+			RAISE EXCEPTION 'orientation % would have % candidates; convention % allows %', x.o_id, x.candidats, x.convention_id, x.maximum
+				USING ERRCODE = 'check_violation',
+					  DETAIL = CASE WHEN x.dalo THEN 'A DALO household is proposed as a single candidate (candidats_max_dalo).'
+									ELSE format('At most %s candidates per unit (candidats_max).', x.candidats_max) END,
+					  HINT = 'Withdraw a candidate first, or present the DALO household alone.';
+		END CASE;
+	END IF;
+
+	PERFORM set_config('enable_hashjoin', hashjoin, true), set_config('enable_mergejoin', mergejoin, true);
+
+	-- the history, in the order of one INSERT per candidate: the first new
+	-- candidate of each orientation, the orientation's step (its history
+	-- row: orientation_historiser), the other new candidates
+	origine := flux.origine_courante();
+	INSERT INTO flux.orientation_historique (orientation_id, candidature_id, de, vers, origine, motif)
+	SELECT n.orientation_id, n.id, NULL, 'candidat_designe', origine,
+		   format('rang %s, désigné par %s', n.rang, CASE n.designe_par WHEN 'bailleur' THEN 'le bailleur' ELSE 'le réservataire' END)
+	  FROM (SELECT k.*, row_number() OVER (PARTITION BY k.orientation_id ORDER BY k.id) AS r FROM nouvelles k) n
+	 WHERE n.r = 1
+	 ORDER BY n.id;
+	UPDATE flux.orientation o
+	   SET etat = CASE WHEN o.etat = 'acceptee' THEN 'candidats_designes' ELSE o.etat END,
+		   motif = CASE WHEN o.etat = 'acceptee' THEN 'candidats désignés' ELSE o.motif END,
+		   modifie_le = now()
+	  FROM (SELECT DISTINCT n.orientation_id FROM nouvelles n) d
+	 WHERE o.id = d.orientation_id;
+	INSERT INTO flux.orientation_historique (orientation_id, candidature_id, de, vers, origine, motif)
+	SELECT n.orientation_id, n.id, NULL, 'candidat_designe', origine,
+		   format('rang %s, désigné par %s', n.rang, CASE n.designe_par WHEN 'bailleur' THEN 'le bailleur' ELSE 'le réservataire' END)
+	  FROM (SELECT k.*, row_number() OVER (PARTITION BY k.orientation_id ORDER BY k.id) AS r FROM nouvelles k) n
+	 WHERE n.r > 1
+	 ORDER BY n.id;
+	PERFORM set_config('enable_seqscan', seqscan, true);
+	RETURN NULL;
+END
+$$;
+
+-- recommander reads the counters it needs by their key, and the communes
+-- of restricted conventions by a hash join: flat in the communes
+CREATE OR REPLACE FUNCTION flux.recommander(vacance bigint, a_la_date date DEFAULT CURRENT_DATE, avec_exclus boolean DEFAULT false)
+	RETURNS TABLE (rang integer, convention_id bigint, reservataire_id bigint, reservataire text, categorie text,
+				   taux numeric, dus numeric, comptes bigint, deficit numeric, segments text,
+				   score numeric, decision text, raison text, exclusion text)
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	du_fr text;
+	u record;
+	an integer;
+	seg text[];
+	ids bigint[];
+	noms text[];
+	cats text[];
+	rids bigint[];
+	parts numeric[];
+	donnes bigint[];
+	avant double precision[];
+	retards double precision[];
+	priorites boolean[];
+	details text[];
+	combs bigint[];
+	combines double precision[];
+	cdetails text[];
+	r record;
+	i integer;
+	j integer;
+	propre numeric;
+BEGIN
+	SELECT v.id, v.date_relocation, l.id AS logement_id, l.bailleur_id, l.departement, l.depcom, b.nom AS bailleur,
+		   flux.segments(l.qpv, l.nbpiece, l.finan, l.cus, l.depcom, l.construct) AS seg
+	  INTO u
+	  FROM flux.vacance v JOIN flux.logement l ON l.id = v.logement_id JOIN flux.bailleur b ON b.id = l.bailleur_id
+	 WHERE v.id = recommander.vacance;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'vacancy % does not exist', vacance
+			USING ERRCODE = 'no_data_found',
+				  HINT = 'Pass the id of a row of flux.vacance.';
+	END IF;
+	IF a_la_date IS NULL OR NOT isfinite(a_la_date) THEN
+		RAISE EXCEPTION 'the recommendation needs a finite date, not %', coalesce(a_la_date::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Omit a_la_date for today.';
+	END IF;
+	an := extract(year FROM a_la_date)::integer;
+	seg := u.seg;
+
+	-- destinations and their counters, in one query; the bailleur's own share last
+	WITH conv AS (
+		SELECT c.id, c.reservataire_id, rs.nom, rs.categorie::text AS categorie, c.communes, c.taux::numeric AS taux
+		  FROM flux.convention c JOIN flux.reservataire rs ON rs.id = c.reservataire_id
+		 WHERE c.bailleur_id = u.bailleur_id AND c.departement = u.departement AND c.regime = 'flux'
+		   AND daterange(c.date_effet, c.date_fin) @> a_la_date
+		   AND (c.communes IS NULL OR u.depcom = ANY (c.communes))
+		   AND NOT EXISTS (SELECT 1 FROM flux.orientation o
+							WHERE o.vacance_id = u.id AND o.convention_id = c.id AND o.etat IN ('refusee', 'expiree'))
+	), en_vigueur AS (
+		SELECT c.communes, c.taux::numeric AS taux FROM flux.convention c
+		 WHERE c.bailleur_id = u.bailleur_id AND c.departement = u.departement AND c.regime = 'flux'
+		   AND daterange(c.date_effet, c.date_fin) @> a_la_date
+	), k AS MATERIALIZED (
+		-- only the counters this vacancy needs, each found by its key (0.12.0:
+		-- not a scan of the year's counters, which grow with the communes):
+		-- the total and the unit's five segments of each destination, and
+		-- every commune of the whole flux (destination -1)
+		SELECT x.destination, x.dimension, x.valeur, x.n
+		  FROM (SELECT c.id FROM conv c UNION ALL VALUES (0::bigint), (-1::bigint)) dd(id)
+		 CROSS JOIN (VALUES (0::smallint, ''::text), (1::smallint, seg[1]), (2::smallint, seg[2]), (3::smallint, seg[3]),
+							(4::smallint, seg[4]), (5::smallint, seg[5])) kk(dimension, valeur)
+		  JOIN flux.compteur_orientation x
+			ON x.bailleur_id = u.bailleur_id AND x.departement = u.departement AND x.annee = an
+		   AND x.destination = dd.id AND x.dimension = kk.dimension AND x.valeur = kk.valeur
+		UNION ALL
+		SELECT x.destination, x.dimension, x.valeur, x.n FROM flux.compteur_orientation x
+		 WHERE x.bailleur_id = u.bailleur_id AND x.departement = u.departement AND x.annee = an
+		   AND x.destination = -1 AND x.dimension = 4 AND x.valeur IS DISTINCT FROM seg[4]
+	), par_destination AS (
+		SELECT k.destination,
+			   coalesce(sum(k.n) FILTER (WHERE k.dimension = 0), 0) AS total,
+			   ARRAY[coalesce(sum(k.n) FILTER (WHERE k.dimension = 1), 0), coalesce(sum(k.n) FILTER (WHERE k.dimension = 2), 0),
+					 coalesce(sum(k.n) FILTER (WHERE k.dimension = 3), 0),
+					 coalesce(sum(k.n) FILTER (WHERE k.dimension = 4 AND k.valeur = seg[4]), 0),
+					 coalesce(sum(k.n) FILTER (WHERE k.dimension = 5), 0)] AS segs
+		  FROM k GROUP BY k.destination
+	), communes AS (
+		SELECT k.valeur AS depcom, k.n FROM k WHERE k.destination = -1 AND k.dimension = 4
+	), avant_communes AS (
+		-- a convention restricted to communes: the units of those communes,
+		-- by a hash join on the communes listed (each once), not an ANY over
+		-- its list for each commune
+		SELECT cc.id, sum(m.n) AS n
+		  FROM (SELECT DISTINCT c.id, x.depcom FROM conv c CROSS JOIN LATERAL unnest(c.communes) x(depcom)) cc
+		  JOIN communes m ON m.depcom = cc.depcom
+		 GROUP BY cc.id
+	), reserve_partout AS (
+		SELECT coalesce(sum(e.taux), 0) AS taux FROM en_vigueur e WHERE e.communes IS NULL
+	), reserve_commune AS (
+		-- the shares reserved on each commune by the conventions restricted to it
+		SELECT x.depcom, sum(e.taux) AS taux
+		  FROM en_vigueur e CROSS JOIN LATERAL (SELECT DISTINCT y FROM unnest(e.communes) y) x(depcom)
+		 GROUP BY x.depcom
+	), tous AS (
+		SELECT coalesce((SELECT p.total FROM par_destination p WHERE p.destination = -1), 0) AS total,
+			   coalesce((SELECT p.segs FROM par_destination p WHERE p.destination = -1), '{0,0,0,0,0}') AS segs
+	), d AS (
+		SELECT 1 AS ordre, c.id, c.reservataire_id, c.nom, c.categorie, c.taux,
+			   c.taux / 100 * CASE WHEN c.communes IS NULL THEN (SELECT t.total FROM tous t)
+								   ELSE coalesce((SELECT a.n FROM avant_communes a WHERE a.id = c.id), 0) END AS avant
+		  FROM conv c
+		UNION ALL
+		-- the bailleur's own share of each commune's units: what the conventions leave there
+		SELECT 2, 0, NULL, 'part propre du bailleur', 'non_reserve',
+			   100 - coalesce((SELECT sum(c.taux) FROM conv c), 0),
+			   coalesce((SELECT sum(m.n * (100 - ((SELECT rp.taux FROM reserve_partout rp) + coalesce(rc.taux, 0))) / 100)
+						   FROM communes m LEFT JOIN reserve_commune rc ON rc.depcom = m.depcom), 0)
+	)
+	SELECT array_agg(d.id ORDER BY d.ordre, d.id), array_agg(d.nom ORDER BY d.ordre, d.id),
+		   array_agg(d.categorie ORDER BY d.ordre, d.id), array_agg(d.reservataire_id ORDER BY d.ordre, d.id),
+		   array_agg(d.taux ORDER BY d.ordre, d.id),
+		   array_agg(coalesce(p.total, 0)::bigint ORDER BY d.ordre, d.id),
+		   array_agg(d.avant::double precision ORDER BY d.ordre, d.id),
+		   array_agg(s.retard ORDER BY d.ordre, d.id),
+		   array_agg(d.categorie = 'etat' AND seg[1] = 'hors_qpv'
+					 AND greatest(d.taux, 30) / 100 * (t.segs[1] + 1) - coalesce(p.segs[1], 0) >= 1 ORDER BY d.ordre, d.id),
+		   array_agg(s.detail ORDER BY d.ordre, d.id)
+	  INTO ids, noms, cats, rids, parts, donnes, avant, retards, priorites, details
+	  FROM d
+	 CROSS JOIN tous t
+	  LEFT JOIN par_destination p ON p.destination = d.id
+	 CROSS JOIN LATERAL (
+		SELECT sum(d.taux / 100 * (t.segs[g.dim] + 1) - coalesce(p.segs[g.dim], 0))::double precision AS retard,
+			   string_agg(format('%s %s sur %s', CASE seg[g.dim] WHEN 'qpv' THEN 'en QPV' WHEN 'hors_qpv' THEN 'hors QPV' ELSE seg[g.dim] END,
+								 coalesce(p.segs[g.dim], 0), replace(round(d.taux / 100 * t.segs[g.dim], 1)::text, '.', ',')),
+						  ', ' ORDER BY g.dim) AS detail
+		  FROM generate_series(1, 5) g(dim)) s;
+
+	propre := parts[cardinality(parts)];
+	IF propre < 0 THEN
+		RAISE EXCEPTION 'shares of the conventions covering logement % add up to %%%, more than 100%%', u.logement_id, 100 - propre
+			USING ERRCODE = 'numeric_value_out_of_range',
+				  HINT = 'See flux.parts for the shares in force.';
+	END IF;
+
+	-- the declared combined segments the unit belongs to (none: 0.10.0's rule, exactly)
+	SELECT array_agg(sm.id ORDER BY sm.id) INTO combs
+	  FROM flux.segment_moins_attractif sm
+	 WHERE sm.bailleur_id = u.bailleur_id AND sm.departement = u.departement
+	   AND flux.dans_combinaison(sm.combinaison, seg);
+	IF combs IS NULL THEN
+		SELECT * INTO r FROM flux.classer_destinations(parts::flux.taux[], donnes, avant, retards, priorites);
+	ELSE
+		-- per destination: share x (units of the segment oriented this year + 1) - units it got there
+		WITH o AS (
+			SELECT coalesce(o.convention_id, 0) AS dest,
+				   flux.segments(l.qpv, l.nbpiece, l.finan, l.cus, l.depcom, l.construct) AS s
+			  FROM flux.orientation o
+			  JOIN flux.vacance v ON v.id = o.vacance_id
+			  JOIN flux.logement l ON l.id = v.logement_id
+			  LEFT JOIN flux.convention c ON c.id = o.convention_id
+			 WHERE l.bailleur_id = u.bailleur_id AND l.departement = u.departement
+			   AND o.date_orientation >= make_date(an, 1, 1) AND o.date_orientation < make_date(an + 1, 1, 1)
+			   AND flux.compte_au_quota(o.etat, o.hors_flux, c.refus_compte_quota)
+		), z AS (
+			SELECT sm.id, sm.nom, count(o.dest) AS n, array_agg(o.dest) FILTER (WHERE o.dest IS NOT NULL) AS dests
+			  FROM flux.segment_moins_attractif sm LEFT JOIN o ON flux.dans_combinaison(sm.combinaison, o.s)
+			 WHERE sm.id = ANY (combs)
+			 GROUP BY sm.id, sm.nom
+		)
+		SELECT array_agg(q.retard ORDER BY q.j), array_agg(q.detail ORDER BY q.j) INTO combines, cdetails
+		  FROM (SELECT g.j,
+					   sum(parts[g.j] / 100 * (z.n + 1) - x.obtenus)::double precision AS retard,
+					   string_agg(format('%s %s sur %s', z.nom, x.obtenus, replace(round(parts[g.j] / 100 * z.n, 1)::text, '.', ',')), ', ' ORDER BY z.id) AS detail
+				  FROM generate_subscripts(ids, 1) g(j)
+				 CROSS JOIN z
+				 CROSS JOIN LATERAL (SELECT count(*) AS obtenus FROM unnest(z.dests) e WHERE e = ids[g.j]) x
+				 GROUP BY g.j) q;
+		SELECT * INTO r FROM flux.classer_destinations(parts::flux.taux[], donnes, avant, retards, priorites, combines);
+	END IF;
+	FOR i IN 1 .. cardinality(r.ordre) LOOP
+		j := r.ordre[i];
+		rang := i;
+		convention_id := nullif(ids[j], 0);
+		reservataire_id := rids[j];
+		reservataire := noms[j];
+		categorie := cats[j];
+		taux := trim_scale(parts[j]);
+		dus := round((avant[j] + parts[j] / 100)::numeric, 2);
+		comptes := donnes[j];
+		deficit := round((avant[j] + parts[j] / 100 - donnes[j])::numeric, 2);
+		segments := details[j] || CASE WHEN combs IS NOT NULL THEN ' ; moins attractifs : ' || cdetails[j] ELSE '' END;
+		score := round(deficit + retards[j]::numeric, 2);
+		decision := CASE WHEN i = 1 THEN r.decision END;
+		-- French for the reader: decimal comma, a space before ':' and ';'
+		du_fr := replace(dus::text, '.', ',');
+		raison := CASE
+			WHEN i = 1 AND r.decision = 'priorite' THEN
+				format('part de l''État hors QPV sous 30 %% : %s', details[j])
+			WHEN i = 1 AND r.decision = 'combine' THEN
+				format('dans sa part (%s dus, %s comptés), le plus en retard sur les segments moins attractifs déclarés : %s', du_fr, comptes, cdetails[j])
+			WHEN i = 1 AND r.decision = 'segment' THEN
+				format('dans sa part (%s dus, %s comptés), le plus en retard sur les segments du logement : %s', du_fr, comptes, details[j])
+			WHEN i = 1 THEN
+				format('le plus en retard sur son flux : %s dus, %s comptés', du_fr, comptes)
+			WHEN deficit < 0 THEN format('en avance sur sa part : %s dus, %s comptés', du_fr, comptes)
+			WHEN deficit = 0 THEN format('à jour de sa part : %s dus, %s comptés', du_fr, comptes)
+			ELSE format('%s dus, %s comptés ; segments %s', du_fr, comptes, details[j]) END;
+		exclusion := NULL;
+		RETURN NEXT;
+	END LOOP;
+
+	IF avec_exclus THEN
+		RETURN QUERY
+		SELECT NULL::integer, c.id, c.reservataire_id, rs.nom, rs.categorie::text, trim_scale(c.taux::numeric),
+			   NULL::numeric, NULL::bigint, NULL::numeric, NULL::text, NULL::numeric, NULL::text, NULL::text,
+			   CASE WHEN c.regime <> 'flux' THEN 'gérée en stock'
+					WHEN NOT daterange(c.date_effet, c.date_fin) @> a_la_date
+					THEN format('pas en vigueur le %s (du %s au %s)', to_char(a_la_date, 'DD/MM/YYYY'), to_char(c.date_effet, 'DD/MM/YYYY'),
+								coalesce(to_char(c.date_fin, 'DD/MM/YYYY'), '...'))
+					WHEN c.communes IS NOT NULL AND NOT u.depcom = ANY (c.communes)
+					THEN format('ne couvre pas la commune %s', u.depcom)
+					ELSE (SELECT format('a déjà %s ce logement (orientation %s du %s)',
+										CASE o.etat WHEN 'refusee' THEN 'refusé' ELSE 'laissé expirer' END, o.id, to_char(o.date_orientation, 'DD/MM/YYYY'))
+							FROM flux.orientation o
+						   WHERE o.vacance_id = u.id AND o.convention_id = c.id AND o.etat IN ('refusee', 'expiree')
+						   ORDER BY o.id LIMIT 1) END
+		  FROM flux.convention c JOIN flux.reservataire rs ON rs.id = c.reservataire_id
+		 WHERE c.bailleur_id = u.bailleur_id AND c.departement = u.departement
+		   AND NOT c.id = ANY (ids)
+		 ORDER BY c.id;
+	END IF;
+END
+$$;
+
 -- ---------------------------------------------------------------------------
 -- (section of the transmitted bilans, frozen)
 -- ---------------------------------------------------------------------------

@@ -421,10 +421,21 @@ BEGIN
 		 WHERE c.bailleur_id = u.bailleur_id AND c.departement = u.departement AND c.regime = 'flux'
 		   AND daterange(c.date_effet, c.date_fin) @> a_la_date
 	), k AS MATERIALIZED (
-		-- only the counters this vacancy needs: totals, communes, and its own segments
+		-- only the counters this vacancy needs, each found by its key (0.12.0:
+		-- not a scan of the year's counters, which grow with the communes):
+		-- the total and the unit's five segments of each destination, and
+		-- every commune of the whole flux (destination -1)
+		SELECT x.destination, x.dimension, x.valeur, x.n
+		  FROM (SELECT c.id FROM conv c UNION ALL VALUES (0::bigint), (-1::bigint)) dd(id)
+		 CROSS JOIN (VALUES (0::smallint, ''::text), (1::smallint, seg[1]), (2::smallint, seg[2]), (3::smallint, seg[3]),
+							(4::smallint, seg[4]), (5::smallint, seg[5])) kk(dimension, valeur)
+		  JOIN flux.compteur_orientation x
+			ON x.bailleur_id = u.bailleur_id AND x.departement = u.departement AND x.annee = an
+		   AND x.destination = dd.id AND x.dimension = kk.dimension AND x.valeur = kk.valeur
+		UNION ALL
 		SELECT x.destination, x.dimension, x.valeur, x.n FROM flux.compteur_orientation x
 		 WHERE x.bailleur_id = u.bailleur_id AND x.departement = u.departement AND x.annee = an
-		   AND (x.dimension IN (0, 4) OR x.valeur = seg[x.dimension])
+		   AND x.destination = -1 AND x.dimension = 4 AND x.valeur IS DISTINCT FROM seg[4]
 	), par_destination AS (
 		SELECT k.destination,
 			   coalesce(sum(k.n) FILTER (WHERE k.dimension = 0), 0) AS total,
@@ -435,21 +446,35 @@ BEGIN
 		  FROM k GROUP BY k.destination
 	), communes AS (
 		SELECT k.valeur AS depcom, k.n FROM k WHERE k.destination = -1 AND k.dimension = 4
+	), avant_communes AS (
+		-- a convention restricted to communes: the units of those communes,
+		-- by a hash join on the communes listed (each once), not an ANY over
+		-- its list for each commune
+		SELECT cc.id, sum(m.n) AS n
+		  FROM (SELECT DISTINCT c.id, x.depcom FROM conv c CROSS JOIN LATERAL unnest(c.communes) x(depcom)) cc
+		  JOIN communes m ON m.depcom = cc.depcom
+		 GROUP BY cc.id
+	), reserve_partout AS (
+		SELECT coalesce(sum(e.taux), 0) AS taux FROM en_vigueur e WHERE e.communes IS NULL
+	), reserve_commune AS (
+		-- the shares reserved on each commune by the conventions restricted to it
+		SELECT x.depcom, sum(e.taux) AS taux
+		  FROM en_vigueur e CROSS JOIN LATERAL (SELECT DISTINCT y FROM unnest(e.communes) y) x(depcom)
+		 GROUP BY x.depcom
 	), tous AS (
 		SELECT coalesce((SELECT p.total FROM par_destination p WHERE p.destination = -1), 0) AS total,
 			   coalesce((SELECT p.segs FROM par_destination p WHERE p.destination = -1), '{0,0,0,0,0}') AS segs
 	), d AS (
 		SELECT 1 AS ordre, c.id, c.reservataire_id, c.nom, c.categorie, c.taux,
 			   c.taux / 100 * CASE WHEN c.communes IS NULL THEN (SELECT t.total FROM tous t)
-								   ELSE coalesce((SELECT sum(m.n) FROM communes m WHERE m.depcom = ANY (c.communes)), 0) END AS avant
+								   ELSE coalesce((SELECT a.n FROM avant_communes a WHERE a.id = c.id), 0) END AS avant
 		  FROM conv c
 		UNION ALL
 		-- the bailleur's own share of each commune's units: what the conventions leave there
 		SELECT 2, 0, NULL, 'part propre du bailleur', 'non_reserve',
 			   100 - coalesce((SELECT sum(c.taux) FROM conv c), 0),
-			   coalesce((SELECT sum(m.n * (100 - coalesce((SELECT sum(e.taux) FROM en_vigueur e
-															WHERE e.communes IS NULL OR m.depcom = ANY (e.communes)), 0)) / 100)
-						   FROM communes m), 0)
+			   coalesce((SELECT sum(m.n * (100 - ((SELECT rp.taux FROM reserve_partout rp) + coalesce(rc.taux, 0))) / 100)
+						   FROM communes m LEFT JOIN reserve_commune rc ON rc.depcom = m.depcom), 0)
 	)
 	SELECT array_agg(d.id ORDER BY d.ordre, d.id), array_agg(d.nom ORDER BY d.ordre, d.id),
 		   array_agg(d.categorie ORDER BY d.ordre, d.id), array_agg(d.reservataire_id ORDER BY d.ordre, d.id),

@@ -46,6 +46,7 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/date.h"
 #include "utils/fmgrprotos.h"
 #include "utils/hsearch.h"
@@ -236,6 +237,25 @@ preparer(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
 	return *plan;
 }
 
+/*
+ * Run a plan of the trigger, planned (on its first run, and whenever the
+ * plan cache replans it) by index: the trigger reads one row by its key,
+ * and a table empty when the session planned it would otherwise be scanned
+ * whole for every row, for as long as the session lasts.
+ */
+static int
+executer(SPIPlanPtr plan, Datum *arg)
+{
+	int			niveau = NewGUCNestLevel();
+	int			rc;
+
+	(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	rc = SPI_execute_plan(plan, arg, NULL, false, 1);
+	AtEOXact_GUC(true, niveau);
+	return rc;
+}
+
 static ConventionModifiee *
 convention(Modification *m, int64 id)
 {
@@ -250,14 +270,14 @@ convention(Modification *m, int64 id)
 	arg[0] = Int64GetDatum(id);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_plan(preparer(&plan_convention,
+	if (executer(preparer(&plan_convention,
 								  "SELECT c.mode::pg_catalog.text OPERATOR(pg_catalog.=) 'directe',"
 								  "       c.silence_vaut_acceptation, c.delai_impossibilite_jo,"
 								  "       c.delai_designation_jo, c.delai_designation_max_mois,"
 								  "       c.report_jour_ouvre"
 								  "  FROM flux.convention c WHERE c.id OPERATOR(pg_catalog.=) $1",
 								  1, argtypes),
-						 arg, NULL, false, 1) != SPI_OK_SELECT)
+				 arg) != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan failed on flux.convention");
 	if (SPI_processed == 1)
 	{
@@ -325,7 +345,7 @@ candidats(SPIPlanPtr *plan, const char *sql, int64 orientation, bool avec_date, 
 	arg[1] = DateADTGetDatum(date);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_plan(preparer(plan, sql, avec_date ? 2 : 1, argtypes), arg, NULL, false, 1) != SPI_OK_SELECT)
+	if (executer(preparer(plan, sql, avec_date ? 2 : 1, argtypes), arg) != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan failed on flux.candidature");
 	existe = SPI_processed > 0;
 	SPI_finish();

@@ -662,7 +662,10 @@ DECLARE
 	mergejoin text := current_setting('enable_mergejoin');
 BEGIN
 	-- the lock and the checks plan by index only (see above); the writes
-	-- after them, and the triggers they fire, plan as the session does
+	-- after them, and the triggers they fire, by index too but free to
+	-- hash or merge what they join (0.12.0: planned while flux.candidature
+	-- was empty, the foreign key check of each history row scanned every
+	-- candidate inserted since, row by row in one transaction)
 	PERFORM set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true),
 			set_config('enable_mergejoin', 'off', true);
 	-- the lock: a concurrent designation on the same orientation waits for
@@ -735,8 +738,7 @@ BEGIN
 		END CASE;
 	END IF;
 
-	PERFORM set_config('enable_seqscan', seqscan, true), set_config('enable_hashjoin', hashjoin, true),
-			set_config('enable_mergejoin', mergejoin, true);
+	PERFORM set_config('enable_hashjoin', hashjoin, true), set_config('enable_mergejoin', mergejoin, true);
 
 	-- the history, in the order of one INSERT per candidate: the first new
 	-- candidate of each orientation, the orientation's step (its history
@@ -760,6 +762,7 @@ BEGIN
 	  FROM (SELECT k.*, row_number() OVER (PARTITION BY k.orientation_id ORDER BY k.id) AS r FROM nouvelles k) n
 	 WHERE n.r > 1
 	 ORDER BY n.id;
+	PERFORM set_config('enable_seqscan', seqscan, true);
 	RETURN NULL;
 END
 $$;
