@@ -64,10 +64,10 @@ ok $? "without postgres_fdw: 55000, hint CREATE EXTENSION postgres_fdw (flux doe
 r=0
 q -d $C -c "CREATE EXTENSION postgres_fdw" || r=1
 for i in 0 1 2; do
-	q -d $C -c "CREATE SERVER b$((i + 1)) FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '$PGHOST', port '$PGPORT', dbname '${BASES[i]}')" \
+	q -d $C -c "CREATE SERVER b$((i + 1)) FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '${PGHOST:-/var/run/postgresql}', port '${PGPORT:-5432}', dbname '${BASES[i]}')" \
 		-c "CREATE USER MAPPING FOR CURRENT_USER SERVER b$((i + 1))" || r=1
 done
-q -d $C -c "CREATE SERVER sans_flux FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '$PGHOST', port '$PGPORT', dbname 'postgres')" \
+q -d $C -c "CREATE SERVER sans_flux FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '${PGHOST:-/var/run/postgresql}', port '${PGPORT:-5432}', dbname 'postgres')" \
 	-c "CREATE USER MAPPING FOR CURRENT_USER SERVER sans_flux" \
 	-c "CREATE FOREIGN DATA WRAPPER autre_fdw" -c "CREATE SERVER autre FOREIGN DATA WRAPPER autre_fdw" || r=1
 ok $r "postgres_fdw, a server and a user mapping per bailleur database"
