@@ -470,3 +470,26 @@ ALTER TABLE flux.transmis_epci_obligations ENABLE ROW LEVEL SECURITY, FORCE ROW 
 -- flux.rpls_ligne.session): whoever may stage may run it
 REVOKE EXECUTE ON FUNCTION flux.session_chargement_calculer() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION flux.session_chargement_calculer() TO flux_admin;
+-- consolidation (0.12.0)
+-- the sources: flux_admin adds and removes them (through the functions,
+-- run as flux's owner); the staff and BI read the list and the territory's
+-- figures.  The EPCI and the réservataires read nothing here: the
+-- consolidated views hold every partner's figures of the territory, and
+-- each partner reads its own in each bailleur's database (docs/consolidation.md).
+REVOKE ALL ON flux.source_consolidation FROM PUBLIC;
+GRANT SELECT ON flux.source_consolidation TO flux_admin, flux_gestionnaire, flux_lecteur;
+REVOKE EXECUTE ON FUNCTION
+	flux.ajouter_source_consolidation(name, text, name),
+	flux.retirer_source_consolidation(name),
+	flux.reconstruire_consolidation(),
+	flux.territoire_bilan(integer, text),
+	flux.territoire_obligations(integer, text)
+	FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+	flux.ajouter_source_consolidation(name, text, name),
+	flux.retirer_source_consolidation(name)
+	TO flux_admin;
+GRANT EXECUTE ON FUNCTION
+	flux.territoire_bilan(integer, text),
+	flux.territoire_obligations(integer, text)
+	TO flux_admin, flux_gestionnaire, flux_lecteur;
