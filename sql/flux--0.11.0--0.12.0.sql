@@ -880,6 +880,78 @@ BEGIN
 END
 $$;
 
+/*
+ * What an UPDATE changed in a row, from its old and new rows as jsonb: the
+ * changed columns' old and new values, and the personal columns changed
+ * (named only).  C since 0.12.0 (src/audit.c, which says the rule): the
+ * same comparison in SQL, key by key, was most of the audit's cost on a
+ * bulk UPDATE.
+ */
+CREATE FUNCTION flux.audit_ecart(ancien jsonb, nouveau jsonb, perso text[], ignorer text[],
+								 OUT avant jsonb, OUT apres jsonb, OUT personnelles text[])
+	AS 'MODULE_PATHNAME', 'flux_audit_ecart'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+REVOKE EXECUTE ON FUNCTION flux.audit_ecart(jsonb, jsonb, text[], text[]) FROM PUBLIC;
+
+COMMENT ON FUNCTION flux.audit_ecart(jsonb, jsonb, text[], text[]) IS
+	'For flux.auditer: the columns an UPDATE changed in a row (old values, new values, personal columns named only), keys of ignorer left out';
+
+-- the audit of an UPDATE compares the rows in C
+CREATE OR REPLACE FUNCTION flux.auditer() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, flux, pg_temp
+	SET work_mem = '64MB'
+	SET jit = off
+AS $$
+DECLARE
+	v_cles text[] := pg_catalog.string_to_array(TG_ARGV[0], ',');
+	v_perso text[] := coalesce(TG_ARGV[1:TG_NARGS - 1], '{}');
+	v_quand timestamptz := pg_catalog.clock_timestamp();
+	v_xact xid8 := pg_catalog.pg_current_xact_id();
+	v_appelant name := flux.appelant();
+	v_reservataire bigint := flux.reservataire_courant();
+	v_epci text := flux.epci_courant();
+BEGIN
+	IF TG_OP = 'TRUNCATE' THEN
+		INSERT INTO flux.audit (quand, transaction_id, relation, operation, login, appelant, reservataire_id, epci)
+		VALUES (v_quand, v_xact, TG_TABLE_NAME, TG_OP, SESSION_USER, v_appelant, v_reservataire, v_epci);
+	ELSIF TG_OP = 'INSERT' THEN
+		INSERT INTO flux.audit (quand, transaction_id, relation, operation, cle, login, appelant, reservataire_id, epci,
+								apres, donnees_personnelles)
+		SELECT v_quand, v_xact, TG_TABLE_NAME, TG_OP,
+			   array_to_string(ARRAY(SELECT n.j ->> c FROM unnest(v_cles) WITH ORDINALITY u(c, i) ORDER BY u.i), ','),
+			   SESSION_USER, v_appelant, v_reservataire, v_epci,
+			   jsonb_strip_nulls(n.j - v_perso),
+			   nullif(ARRAY(SELECT c FROM unnest(v_perso) c WHERE n.j ->> c IS NOT NULL), '{}')
+		  FROM (SELECT to_jsonb(t) AS j FROM nouvelles t OFFSET 0) n;
+	ELSIF TG_OP = 'DELETE' THEN
+		INSERT INTO flux.audit (quand, transaction_id, relation, operation, cle, login, appelant, reservataire_id, epci,
+								avant, donnees_personnelles)
+		SELECT v_quand, v_xact, TG_TABLE_NAME, TG_OP,
+			   array_to_string(ARRAY(SELECT a.j ->> c FROM unnest(v_cles) WITH ORDINALITY u(c, i) ORDER BY u.i), ','),
+			   SESSION_USER, v_appelant, v_reservataire, v_epci,
+			   jsonb_strip_nulls(a.j - v_perso),
+			   nullif(ARRAY(SELECT c FROM unnest(v_perso) c WHERE a.j ->> c IS NOT NULL), '{}')
+		  FROM (SELECT to_jsonb(t) AS j FROM anciennes t OFFSET 0) a;
+	ELSE
+		-- old and new rows matched on their key; a row whose key changed
+		-- shows as two rows, its old key (avant) and its new one (apres)
+		INSERT INTO flux.audit (quand, transaction_id, relation, operation, cle, login, appelant, reservataire_id, epci,
+								avant, apres, donnees_personnelles)
+		SELECT v_quand, v_xact, TG_TABLE_NAME, TG_OP, coalesce(n.cle, a.cle),
+			   SESSION_USER, v_appelant, v_reservataire, v_epci, d.avant, d.apres, d.perso
+		  FROM (SELECT s.j, array_to_string(ARRAY(SELECT s.j ->> c FROM unnest(v_cles) WITH ORDINALITY u(c, i) ORDER BY u.i), ',') AS cle
+				  FROM (SELECT to_jsonb(t) AS j FROM nouvelles t OFFSET 0) s OFFSET 0) n
+		  FULL JOIN
+			   (SELECT s.j, array_to_string(ARRAY(SELECT s.j ->> c FROM unnest(v_cles) WITH ORDINALITY u(c, i) ORDER BY u.i), ',') AS cle
+				  FROM (SELECT to_jsonb(t) AS j FROM anciennes t OFFSET 0) s OFFSET 0) a ON a.cle = n.cle
+		 CROSS JOIN LATERAL flux.audit_ecart(a.j, n.j, v_perso, '{modifie_le}') d(avant, apres, perso)
+		 WHERE d.avant IS NOT NULL OR d.apres IS NOT NULL OR d.perso IS NOT NULL;
+	END IF;
+	RETURN NULL;
+END
+$$;
+
 -- ---------------------------------------------------------------------------
 -- (section of the transmitted bilans, frozen)
 -- ---------------------------------------------------------------------------
