@@ -644,8 +644,13 @@ BEGIN
 END
 $$;
 
--- recommander reads the counters it needs by their key, and the communes
--- of restricted conventions by a hash join: flat in the communes
+-- flux.recommander reads, for each destination, its total and the unit's
+-- five segments: by this index, six ranges of a few rows each, not one
+-- probe per destination and segment (0.12.0)
+CREATE INDEX compteur_orientation_segment ON flux.compteur_orientation (bailleur_id, departement, annee, dimension, valeur);
+
+-- recommander reads the counters it needs by their key, and only the
+-- communes of restricted conventions: flat in the communes
 CREATE OR REPLACE FUNCTION flux.recommander(vacance bigint, a_la_date date DEFAULT CURRENT_DATE, avec_exclus boolean DEFAULT false)
 	RETURNS TABLE (rang integer, convention_id bigint, reservataire_id bigint, reservataire text, categorie text,
 				   taux numeric, dus numeric, comptes bigint, deficit numeric, segments text,
@@ -720,9 +725,12 @@ BEGIN
 			ON x.bailleur_id = u.bailleur_id AND x.departement = u.departement AND x.annee = an
 		   AND x.destination = dd.id AND x.dimension = kk.dimension AND x.valeur = kk.valeur
 		UNION ALL
+		-- and the communes the conventions restricted to some list (the
+		-- units of the flux there): the others only count in the total
 		SELECT x.destination, x.dimension, x.valeur, x.n FROM flux.compteur_orientation x
 		 WHERE x.bailleur_id = u.bailleur_id AND x.departement = u.departement AND x.annee = an
 		   AND x.destination = -1 AND x.dimension = 4 AND x.valeur IS DISTINCT FROM seg[4]
+		   AND x.valeur IN (SELECT y.depcom FROM en_vigueur e CROSS JOIN LATERAL unnest(e.communes) y(depcom))
 	), par_destination AS (
 		SELECT k.destination,
 			   coalesce(sum(k.n) FILTER (WHERE k.dimension = 0), 0) AS total,
@@ -743,11 +751,12 @@ BEGIN
 		 GROUP BY cc.id
 	), reserve_partout AS (
 		SELECT coalesce(sum(e.taux), 0) AS taux FROM en_vigueur e WHERE e.communes IS NULL
-	), reserve_commune AS (
-		-- the shares reserved on each commune by the conventions restricted to it
-		SELECT x.depcom, sum(e.taux) AS taux
-		  FROM en_vigueur e CROSS JOIN LATERAL (SELECT DISTINCT y FROM unnest(e.communes) y) x(depcom)
-		 GROUP BY x.depcom
+	), reserve_communes AS (
+		-- what the conventions restricted to communes reserve there: each
+		-- one's share of the units of its communes (each listed once)
+		SELECT coalesce(sum(e.taux * coalesce((SELECT sum(m.n) FROM communes m
+												WHERE m.depcom IN (SELECT DISTINCT y FROM unnest(e.communes) y)), 0)), 0) AS unites
+		  FROM en_vigueur e WHERE e.communes IS NOT NULL
 	), tous AS (
 		SELECT coalesce((SELECT p.total FROM par_destination p WHERE p.destination = -1), 0) AS total,
 			   coalesce((SELECT p.segs FROM par_destination p WHERE p.destination = -1), '{0,0,0,0,0}') AS segs
@@ -760,8 +769,12 @@ BEGIN
 		-- the bailleur's own share of each commune's units: what the conventions leave there
 		SELECT 2, 0, NULL, 'part propre du bailleur', 'non_reserve',
 			   100 - coalesce((SELECT sum(c.taux) FROM conv c), 0),
-			   coalesce((SELECT sum(m.n * (100 - ((SELECT rp.taux FROM reserve_partout rp) + coalesce(rc.taux, 0))) / 100)
-						   FROM communes m LEFT JOIN reserve_commune rc ON rc.depcom = m.depcom), 0)
+			   -- the sum over the communes of their units times the share no
+			   -- convention reserves there, without reading every commune:
+			   -- the units times what the conventions of the whole territory
+			   -- leave, less what each restricted one reserves on its own
+			   ((SELECT t.total FROM tous t) * (100 - (SELECT rp.taux FROM reserve_partout rp))
+				- (SELECT rc.unites FROM reserve_communes rc)) / 100
 	)
 	SELECT array_agg(d.id ORDER BY d.ordre, d.id), array_agg(d.nom ORDER BY d.ordre, d.id),
 		   array_agg(d.categorie ORDER BY d.ordre, d.id), array_agg(d.reservataire_id ORDER BY d.ordre, d.id),
