@@ -154,9 +154,9 @@ static const char *const stamps_noms[5] = {
 static SPIPlanPtr plan_convention = NULL;
 static SPIPlanPtr plan_departement = NULL;
 
-/* the column nom of flux.orientation, of type type */
-static int
-colonne(TupleDesc desc, const char *nom, Oid type)
+/* the column nom of flux.orientation, of type type (both triggers) */
+int
+OrientationColonne(TupleDesc desc, const char *nom, Oid type)
 {
 	int			att = SPI_fnumber(desc, nom);
 
@@ -175,8 +175,8 @@ colonne(TupleDesc desc, const char *nom, Oid type)
 }
 
 /* a type of schema flux, by name */
-static Oid
-type_flux(const char *nom)
+Oid
+OrientationTypeFlux(const char *nom)
 {
 	Oid			type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum(nom),
 									   ObjectIdGetDatum(get_namespace_oid("flux", false)));
@@ -186,25 +186,26 @@ type_flux(const char *nom)
 	return type;
 }
 
-/* the trigger fires on flux.orientation, and on nothing else */
-static Oid
-relation_orientation(void)
+/* the triggers fire on flux.orientation, and on nothing else */
+Oid
+OrientationRelation(void)
 {
 	Oid			nsp = get_namespace_oid("flux", true);
 
 	return OidIsValid(nsp) ? get_relname_relid("orientation", nsp) : InvalidOid;
 }
 
-static void
-verifier_relation(Relation rel, Oid attendue)
+/* trigger (its name) is the quoi (insertion, update) trigger of flux.orientation */
+void
+OrientationVerifierRelation(Relation rel, Oid attendue, const char *trigger, const char *quoi)
 {
 	if (!OidIsValid(attendue) || RelationGetRelid(rel) != attendue)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("flux.orientation_estampiller fired on table \"%s.%s\", not on flux.orientation",
+				 errmsg("%s fired on table \"%s.%s\", not on flux.orientation", trigger,
 						get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel)),
-				 errhint("It is the insertion trigger of flux.orientation only; drop the trigger from \"%s\".",
-						 RelationGetRelationName(rel))));
+				 errhint("It is the %s trigger of flux.orientation only; drop the trigger from \"%s\".",
+						 quoi, RelationGetRelationName(rel))));
 }
 
 
@@ -219,28 +220,28 @@ estampille(FunctionCallInfo fcinfo, Relation rel)
 
 	if (e != NULL)
 	{
-		verifier_relation(rel, e->relation);
+		OrientationVerifierRelation(rel, e->relation, "flux.orientation_estampiller", "insertion");
 		return e;
 	}
 	/* the relation and every column read or written, before any use */
-	verifier_relation(rel, relation_orientation());
-	etat_type = type_flux("etat_orientation");
+	OrientationVerifierRelation(rel, OrientationRelation(), "flux.orientation_estampiller", "insertion");
+	etat_type = OrientationTypeFlux("etat_orientation");
 	e = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(Estampille));
 	e->relation = RelationGetRelid(rel);
-	e->att_vacance = colonne(desc, "vacance_id", INT8OID);
-	e->att_convention = colonne(desc, "convention_id", INT8OID);
-	e->att_hors_flux = colonne(desc, "hors_flux", type_flux("motif_hors_flux"));
-	e->att_etat = colonne(desc, "etat", etat_type);
-	e->att_date = colonne(desc, "date_orientation", DATEOID);
-	e->att_zone = colonne(desc, "zone", TEXTOID);
-	e->att_echeance_reponse = colonne(desc, "echeance_reponse", DATEOID);
-	e->att_date_reponse = colonne(desc, "date_reponse", DATEOID);
-	e->att_prolongation = colonne(desc, "prolongation_jo", INT4OID);
+	e->att_vacance = OrientationColonne(desc, "vacance_id", INT8OID);
+	e->att_convention = OrientationColonne(desc, "convention_id", INT8OID);
+	e->att_hors_flux = OrientationColonne(desc, "hors_flux", OrientationTypeFlux("motif_hors_flux"));
+	e->att_etat = OrientationColonne(desc, "etat", etat_type);
+	e->att_date = OrientationColonne(desc, "date_orientation", DATEOID);
+	e->att_zone = OrientationColonne(desc, "zone", TEXTOID);
+	e->att_echeance_reponse = OrientationColonne(desc, "echeance_reponse", DATEOID);
+	e->att_date_reponse = OrientationColonne(desc, "date_reponse", DATEOID);
+	e->att_prolongation = OrientationColonne(desc, "prolongation_jo", INT4OID);
 	for (i = 0; i < 5; i++)
-		e->att_stamps[i] = colonne(desc, stamps_noms[i], i == 4 ? TEXTOID : DATEOID);
+		e->att_stamps[i] = OrientationColonne(desc, stamps_noms[i], i == 4 ? TEXTOID : DATEOID);
 	/* since 0.8.0: a table of an earlier version's SQL has none */
 	e->att_attributaire = SPI_fnumber(desc, "attributaire_id") > 0
-		? colonne(desc, "attributaire_id", INT8OID) : 0;
+		? OrientationColonne(desc, "attributaire_id", INT8OID) : 0;
 	e->proposee = EnumLabelOid(etat_type, "proposee");
 	e->acceptee = EnumLabelOid(etat_type, "acceptee");
 
@@ -254,13 +255,13 @@ estampille(FunctionCallInfo fcinfo, Relation rel)
 	return e;
 }
 
-static SPIPlanPtr
-preparer(SPIPlanPtr *plan, const char *sql)
+/* a plan of the triggers, prepared once and kept for the session */
+SPIPlanPtr
+OrientationPreparer(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
 {
 	if (*plan == NULL)
 	{
-		Oid			argtypes[1] = {INT8OID};
-		SPIPlanPtr	p = SPI_prepare(sql, 1, argtypes);
+		SPIPlanPtr	p = SPI_prepare(sql, nargs, argtypes);
 
 		if (p == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -276,6 +277,7 @@ convention_lue(Estampille *e, int64 id)
 {
 	bool		trouvee;
 	ConventionLue *c = hash_search(e->conventions, &id, HASH_ENTER, &trouvee);
+	Oid			argtypes[1] = {INT8OID};
 	Datum		arg[1];
 
 	if (trouvee)
@@ -284,10 +286,11 @@ convention_lue(Estampille *e, int64 id)
 	arg[0] = Int64GetDatum(id);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_plan(preparer(&plan_convention,
+	if (SPI_execute_plan(OrientationPreparer(&plan_convention,
 								  "SELECT c.mode::pg_catalog.text OPERATOR(pg_catalog.=) 'deleguee',"
 								  "       c.delai_reponse_jo, c.departement"
-								  "  FROM flux.convention c WHERE c.id OPERATOR(pg_catalog.=) $1"),
+								  "  FROM flux.convention c WHERE c.id OPERATOR(pg_catalog.=) $1",
+								  1, argtypes),
 						 arg, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan failed on flux.convention");
 	if (SPI_processed == 1)
@@ -309,16 +312,18 @@ convention_lue(Estampille *e, int64 id)
 static bool
 zone_du_logement(int64 vacance, CalendrierZone *zone)
 {
+	Oid			argtypes[1] = {INT8OID};
 	Datum		arg[1];
 	bool		trouve = false;
 
 	arg[0] = Int64GetDatum(vacance);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_plan(preparer(&plan_departement,
+	if (SPI_execute_plan(OrientationPreparer(&plan_departement,
 								  "SELECT l.departement FROM flux.vacance v"
 								  "  JOIN flux.logement l ON l.id OPERATOR(pg_catalog.=) v.logement_id"
-								  " WHERE v.id OPERATOR(pg_catalog.=) $1"),
+								  " WHERE v.id OPERATOR(pg_catalog.=) $1",
+								  1, argtypes),
 						 arg, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan failed on flux.vacance");
 	if (SPI_processed == 1)

@@ -57,6 +57,7 @@
 
 #include "calendrier.h"
 #include "enums.h"
+#include "orientation.h"
 
 /* what the trigger needs of a convention */
 typedef struct ConventionModifiee
@@ -119,18 +120,6 @@ static SPIPlanPtr plan_candidats = NULL;
 static SPIPlanPtr plan_attribution = NULL;
 static SPIPlanPtr plan_bail = NULL;
 
-static void
-verifier_relation(Relation rel, Oid attendue)
-{
-	if (!OidIsValid(attendue) || RelationGetRelid(rel) != attendue)
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("flux.orientation_avant_modification fired on table \"%s.%s\", not on flux.orientation",
-						get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel)),
-				 errhint("It is the update trigger of flux.orientation only; drop the trigger from \"%s\".",
-						 RelationGetRelationName(rel))));
-}
-
 static Oid
 type_attendu(int a, Oid etat_type, Oid hors_flux_type)
 {
@@ -155,23 +144,11 @@ type_attendu(int a, Oid etat_type, Oid hors_flux_type)
 	}
 }
 
-static Oid
-type_flux(Oid nsp, const char *nom)
-{
-	Oid			type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum(nom),
-									   ObjectIdGetDatum(nsp));
-
-	if (!OidIsValid(type))
-		elog(ERROR, "type flux.%s does not exist", nom);
-	return type;
-}
-
 static Modification *
 modification(FunctionCallInfo fcinfo, Relation rel)
 {
 	Modification *m = (Modification *) fcinfo->flinfo->fn_extra;
 	TupleDesc	desc = RelationGetDescr(rel);
-	Oid			nsp;
 	Oid			hors_flux_type;
 	HASHCTL		ctl;
 	List	   *nom;
@@ -180,28 +157,16 @@ modification(FunctionCallInfo fcinfo, Relation rel)
 
 	if (m != NULL)
 	{
-		verifier_relation(rel, m->relation);
+		OrientationVerifierRelation(rel, m->relation, "flux.orientation_avant_modification", "update");
 		return m;
 	}
-	nsp = get_namespace_oid("flux", true);
-	verifier_relation(rel, OidIsValid(nsp) ? get_relname_relid("orientation", nsp) : InvalidOid);
+	OrientationVerifierRelation(rel, OrientationRelation(), "flux.orientation_avant_modification", "update");
 	m = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(Modification));
 	m->relation = RelationGetRelid(rel);
-	m->etat_type = type_flux(nsp, "etat_orientation");
-	hors_flux_type = type_flux(nsp, "motif_hors_flux");
+	m->etat_type = OrientationTypeFlux("etat_orientation");
+	hors_flux_type = OrientationTypeFlux("motif_hors_flux");
 	for (a = 0; a < A_COUNT; a++)
-	{
-		int			att = SPI_fnumber(desc, colonnes_noms[a]);
-		Oid			type = type_attendu(a, m->etat_type, hors_flux_type);
-
-		if (att <= 0 || TupleDescAttr(desc, att - 1)->atttypid != type)
-			ereport(ERROR,
-					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-					 errmsg("flux.orientation has no column \"%s\" of type %s", colonnes_noms[a],
-							format_type_be(type)),
-					 errhint("The table was altered; ALTER EXTENSION flux UPDATE, or restore it as flux defines it.")));
-		m->att[a] = att;
-	}
+		m->att[a] = OrientationColonne(desc, colonnes_noms[a], type_attendu(a, m->etat_type, hors_flux_type));
 	m->proposee = EnumLabelOid(m->etat_type, "proposee");
 	m->acceptee = EnumLabelOid(m->etat_type, "acceptee");
 	m->refusee = EnumLabelOid(m->etat_type, "refusee");
@@ -220,21 +185,6 @@ modification(FunctionCallInfo fcinfo, Relation rel)
 								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	fcinfo->flinfo->fn_extra = m;
 	return m;
-}
-
-static SPIPlanPtr
-preparer(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
-{
-	if (*plan == NULL)
-	{
-		SPIPlanPtr	p = SPI_prepare(sql, nargs, argtypes);
-
-		if (p == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(p);
-		*plan = p;
-	}
-	return *plan;
 }
 
 /*
@@ -270,7 +220,7 @@ convention(Modification *m, int64 id)
 	arg[0] = Int64GetDatum(id);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (executer(preparer(&plan_convention,
+	if (executer(OrientationPreparer(&plan_convention,
 								  "SELECT c.mode::pg_catalog.text OPERATOR(pg_catalog.=) 'directe',"
 								  "       c.silence_vaut_acceptation, c.delai_impossibilite_jo,"
 								  "       c.delai_designation_jo, c.delai_designation_max_mois,"
@@ -345,7 +295,7 @@ candidats(SPIPlanPtr *plan, const char *sql, int64 orientation, bool avec_date, 
 	arg[1] = DateADTGetDatum(date);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (executer(preparer(plan, sql, avec_date ? 2 : 1, argtypes), arg) != SPI_OK_SELECT)
+	if (executer(OrientationPreparer(plan, sql, avec_date ? 2 : 1, argtypes), arg) != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan failed on flux.candidature");
 	existe = SPI_processed > 0;
 	SPI_finish();
