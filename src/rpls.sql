@@ -410,8 +410,10 @@ BEGIN
 	sql_valide := format($q$
 		CREATE TEMP TABLE rpls_valide ON COMMIT DROP AS
 		WITH lu AS MATERIALIZED (
-			-- every line split once, its fields named
-			SELECT lu.ligne, lu.texte, lu.octets, lu.f, v.*
+			-- every line split once, its fields named (the array itself is
+			-- not kept: its count of fields only, so that the lines stay
+			-- narrow, read three times)
+			SELECT lu.ligne, lu.texte, lu.octets, cardinality(lu.f) AS nf, v.*
 			  FROM (%4$s) lu,
 				   LATERAL (SELECT %3$s) v
 		), doubles AS (
@@ -429,7 +431,7 @@ BEGIN
 			  FROM (SELECT y.ident_rep, y.premiere
 					  FROM (SELECT d.ident_rep, min(d.ligne) AS premiere
 							  FROM lu d
-							 WHERE d.octets IS NULL AND cardinality(d.f) = %2$s AND d.ident_rep IS NOT NULL
+							 WHERE d.octets IS NULL AND d.nf = %2$s AND d.ident_rep IS NOT NULL
 							 GROUP BY d.ident_rep HAVING count(*) > 1
 							OFFSET 0) y
 					 WHERE y.ident_rep ~ '^[0-9A-Z]{10}$') x
@@ -439,11 +441,11 @@ BEGIN
 			   CASE WHEN w.rep_raison IS NULL THEN w.raisons ELSE w.raisons || w.rep_raison END AS raisons
 		  FROM (
 		SELECT v.ligne, v.texte, %5$s,
-			   v.octets IS NULL AND cardinality(v.f) = %2$s AS lisible,
+			   v.octets IS NULL AND v.nf = %2$s AS lisible,
 			   CASE WHEN v.octets IS NOT NULL THEN ARRAY[v.octets]
 					-- a line of another length: its fields are not where the
 					-- header says, one reason
-					WHEN cardinality(v.f) <> %2$s THEN ARRAY[format('line has %%s fields, the header %2$s', cardinality(v.f))]
+					WHEN v.nf <> %2$s THEN ARRAY[format('line has %%s fields, the header %2$s', v.nf)]
 					-- the usual line: every format right (src/rpls.c), its
 					-- commune and financing known, its IDENT_INT not seen
 					-- before, its IDENT_REP no other unit's: no reason, and
@@ -493,7 +495,7 @@ BEGIN
 			   -- the IDENT_REP of an earlier line (of another IDENT_INT):
 			   -- the first keeps it, each later one is refused naming the
 			   -- first (the last reason)
-			   CASE WHEN v.octets IS NULL AND cardinality(v.f) = %2$s AND v.ligne > rr.premiere
+			   CASE WHEN v.octets IS NULL AND v.nf = %2$s AND v.ligne > rr.premiere
 						 AND v.ident_int IS DISTINCT FROM rr.premier_ident_int
 					THEN format('IDENT_REP %%L is already on line %%s (IDENT_INT %%L): one RPLS number per unit',
 								rr.ident_rep, rr.premiere, rr.premier_ident_int) END AS rep_raison
