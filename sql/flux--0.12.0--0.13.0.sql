@@ -480,3 +480,154 @@ CREATE OR REPLACE FUNCTION flux.auditer() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'flux_auditer'
 	LANGUAGE C SECURITY DEFINER
 	SET search_path = pg_catalog, flux, pg_temp;
+
+-- ---------------------------------------------------------------------------
+-- (section of the transmitted bilans)
+-- ---------------------------------------------------------------------------
+
+-- one bilan sent twice at once: the second sending is a correction of the
+-- first (READ COMMITTED) or a serialization failure to retry (40001), never
+-- a duplicate key error; two corrections at once number their versions one
+-- after the other, or the second is refused with 40001
+-- (specs/transmissions_concurrentes.spec; src/transmission.sql)
+CREATE OR REPLACE FUNCTION flux.figer_bilan(transmission bigint, date_envoi date)
+	RETURNS bigint
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	t flux.transmission_bilan;
+	n integer;
+	derniere date;
+	v bigint;
+	genre text;
+	cle text;
+	siren text;
+	s text;
+	lignes integer;
+BEGIN
+	SELECT * INTO t FROM flux.transmission_bilan x WHERE x.id = $1 FOR UPDATE;
+	IF t.id IS NULL THEN
+		RAISE EXCEPTION 'transmission % does not exist', $1
+			USING ERRCODE = 'no_data_found',
+				  HINT = 'Record a transmission with flux.transmettre_bilan.';
+	END IF;
+	IF $2 IS NULL THEN
+		RAISE EXCEPTION 'date_envoi of bilan % is NULL', t.annee
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass the date the bilan was sent.';
+	END IF;
+	IF NOT EXISTS (SELECT FROM flux.transmissions d
+					WHERE d.annee = t.annee AND d.bailleur_id = t.bailleur_id AND d.departement = t.departement
+					  AND d.reservataire_id IS NOT DISTINCT FROM t.reservataire_id AND d.epci IS NOT DISTINCT FROM t.epci) THEN
+		RAISE EXCEPTION 'no bilan of % is due to % from bailleur % in département %', t.annee,
+				CASE WHEN t.reservataire_id IS NOT NULL THEN 'réservataire ' || t.reservataire_id ELSE 'EPCI ' || t.epci END,
+				t.bailleur_id, t.departement
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'A bilan of year N is due to each réservataire that was proposed units of the bailleur in the département in N, and to each EPCI of those units.',
+				  HINT = 'flux.transmissions lists the bilans due, and to whom.';
+	END IF;
+	IF $2 < make_date(t.annee + 1, 1, 1) THEN
+		RAISE EXCEPTION 'bilan of % sent on %, before the year is over', t.annee, $2
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'A bilan of year N is sent from 1 January N+1: to the réservataires before 28 February, to the EPCI before 31 March.';
+	END IF;
+	IF $2 > CURRENT_DATE THEN
+		RAISE EXCEPTION 'bilan of % sent on %, a date to come', t.annee, $2
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Record a transmission when it is sent, with the date it was sent: the bilan is frozen as it is now.';
+	END IF;
+	SELECT max(b.version), max(b.date_envoi) INTO n, derniere FROM flux.bilan_transmis b WHERE b.transmission_id = t.id;
+	IF derniere > $2 THEN
+		RAISE EXCEPTION 'correction of bilan % sent on %, before its version % of %', t.annee, $2, n, derniere
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'A correction is sent on or after the date of the last version sent.';
+	END IF;
+	-- the row lock above orders two corrections of one bilan: the second
+	-- numbers its version after the first's (READ COMMITTED reads it);
+	-- a snapshot older than the first's commit cannot, and is refused
+	BEGIN
+		INSERT INTO flux.bilan_transmis (transmission_id, version, bailleur_id, departement, annee, reservataire_id, epci,
+										 date_envoi, transmis_par)
+		VALUES (t.id, coalesce(n, 0) + 1, t.bailleur_id, t.departement, t.annee, t.reservataire_id, t.epci, $2, flux.appelant())
+		RETURNING id INTO v;
+	EXCEPTION WHEN unique_violation THEN
+		RAISE EXCEPTION 'bilan % to % was corrected by a concurrent transaction', t.annee,
+				CASE WHEN t.reservataire_id IS NOT NULL THEN 'réservataire ' || t.reservataire_id ELSE 'EPCI ' || t.epci END
+			USING ERRCODE = 'serialization_failure',
+				  HINT = 'Retry the transaction: it will freeze the next version.';
+	END;
+	genre := CASE WHEN t.reservataire_id IS NOT NULL THEN 'reservataire' ELSE 'epci' END;
+	cle := coalesce(t.reservataire_id::text, t.epci);
+	siren := (SELECT b.siren FROM flux.bailleur b WHERE b.id = t.bailleur_id);
+	FOREACH s IN ARRAY CASE genre WHEN 'reservataire' THEN ARRAY['parts', 'obligations', 'detail']
+								  ELSE ARRAY['communes', 'destinations', 'obligations'] END LOOP
+		-- the report's rows, its order kept (ordinality), the bailleur's and the département's
+		EXECUTE pg_catalog.format(
+			'INSERT INTO flux.%I SELECT r.*, $5 FROM flux.%I($1::%s, $2) WITH ORDINALITY r
+			  WHERE r.bailleur_siren = $3 AND r.departement = $4',
+			'transmis_' || genre || '_' || s, 'rapport_' || genre || '_' || s,
+			CASE genre WHEN 'reservataire' THEN 'bigint' ELSE 'text' END)
+		  USING cle, t.annee, siren, t.departement, v;
+		GET DIAGNOSTICS lignes = ROW_COUNT;
+		INSERT INTO flux.bilan_transmis_document (version_id, section, lignes, sha256, sha256_fr)
+		VALUES (v, s, lignes, encode(sha256(convert_to(flux.csv_transmis(v, s, 'standard'), 'UTF8')), 'hex'),
+				CASE WHEN getdatabaseencoding() = 'UTF8'
+					 THEN encode(sha256(convert_to(flux.csv_transmis(v, s, 'fr'), 'UTF8')), 'hex') END);
+	END LOOP;
+	RETURN v;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION flux.transmettre_bilan(bailleur bigint, departement text, annee integer, reservataire bigint DEFAULT NULL,
+									   epci text DEFAULT NULL, date_envoi date DEFAULT CURRENT_DATE, moyen text DEFAULT NULL)
+	RETURNS bigint
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, flux, pg_temp
+AS $$
+DECLARE
+	t bigint;
+BEGIN
+	PERFORM flux.verifier_portee($1, $2, $3);
+	IF $4 IS NULL AND $5 IS NULL THEN
+		RAISE EXCEPTION 'bilan of % has no recipient', $3
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass reservataire (its id) or epci (its SIREN): one of them.';
+	END IF;
+	IF $4 IS NOT NULL AND $5 IS NOT NULL THEN
+		RAISE EXCEPTION 'bilan of % sent to réservataire % and to EPCI %: one recipient per transmission', $3, $4, $5
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Call flux.transmettre_bilan once per recipient.';
+	END IF;
+	IF $4 IS NOT NULL THEN
+		PERFORM flux.verifier_reservataire($4);
+	ELSE
+		PERFORM flux.verifier_epci($5);
+	END IF;
+	IF $6 IS NULL THEN
+		RAISE EXCEPTION 'date_envoi of bilan % is NULL', $3
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass the date the bilan was sent (today by default).';
+	END IF;
+	SELECT x.id INTO t FROM flux.transmission_bilan x
+	 WHERE x.bailleur_id = $1 AND x.departement = $2 AND x.annee = $3
+	   AND x.reservataire_id IS NOT DISTINCT FROM $4 AND x.epci IS NOT DISTINCT FROM $5;
+	IF t IS NULL THEN
+		-- its trigger freezes version 1; when another session sent the same
+		-- bilan first (and committed), this one is a correction of it (READ
+		-- COMMITTED), or a serialization failure to retry (40001, REPEATABLE
+		-- READ and SERIALIZABLE): specs/transmissions_concurrentes.spec
+		INSERT INTO flux.transmission_bilan (bailleur_id, departement, annee, reservataire_id, epci, date_envoi, moyen)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT DO NOTHING
+		RETURNING id INTO t;
+		IF t IS NOT NULL THEN
+			RETURN (SELECT b.id FROM flux.bilan_transmis b WHERE b.transmission_id = t ORDER BY b.version DESC LIMIT 1);
+		END IF;
+		SELECT x.id INTO t FROM flux.transmission_bilan x
+		 WHERE x.bailleur_id = $1 AND x.departement = $2 AND x.annee = $3
+		   AND x.reservataire_id IS NOT DISTINCT FROM $4 AND x.epci IS NOT DISTINCT FROM $5;
+	END IF;
+	RETURN flux.figer_bilan(t, $6);
+END
+$$;
