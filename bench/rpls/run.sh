@@ -16,11 +16,10 @@
 # created, e.g. `pg_virtualenv -v 15 bench/rpls/run.sh`.  The sizes follow
 # the preset SIZE of bench/lib.sh (bench/run sets it):
 #   SIZE=petit   2 000, 10 000 and 50 000 lines, RUNS runs each
-#   SIZE=idf     10 000, 100 000 and 1 000 000 lines (default): RUNS runs at
-#                the first two, RUNS_BIG (1) at 1 000 000, about 4 minutes
-#                on a 2-core machine (5 pairs at 1 000 000 take about 10
-#                more: RUNS_BIG=5)
-#   SIZE=france  100 000, 400 000 and 1 000 000 lines, RUNS_BIG 3
+#   SIZE=idf     10 000, 100 000 and 250 000 lines (default), RUNS runs each:
+#                about 4 minutes on a 2-core machine, within bench/run's 20
+#   SIZE=france  100 000, 400 000 and 1 000 000 lines, RUNS runs each
+#                (RUNS_BIG, default RUNS, at 1 000 000: about 25 minutes)
 #   SIZES="100000 400000 1000000" RUNS=5 RUNS_BIG=3 SEED=1 bench/rpls/run.sh
 #     (RUNS runs a size, RUNS_BIG from 1 000 000 lines)
 #   UNITS=100000 bench/rpls/run.sh      one size (SIZES=$UNITS)
@@ -44,13 +43,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 BENCH=rpls
 . ../lib.sh
-case $SIZE in
-petit) big_default=5 ;;
-idf) big_default=1 ;;
-*) big_default=3 ;;
-esac
-SIZES=${SIZES:-${UNITS:-$(sizes_of "2000 10000 50000" "10000 100000 1000000" "100000 400000 1000000")}}
-RUNS_BIG=${RUNS_BIG:-$big_default}
+SIZES=${SIZES:-${UNITS:-$(sizes_of "2000 10000 50000" "10000 100000 250000" "100000 400000 1000000")}}
+RUNS_BIG=${RUNS_BIG:-$RUNS}
 SEED=${SEED:-1}
 STAGE=${STAGE:-copy}
 VERSION=${VERSION:-}
