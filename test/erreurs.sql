@@ -50,8 +50,8 @@ SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'flux'::regnamespac
             AND (provolatile <> 'i' OR proparallel <> 's')), 0::bigint, 'every C function but the trigger and the sweep is IMMUTABLE and PARALLEL SAFE');
 SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'flux'::regnamespace AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c') AND prorettype <> 'trigger'::regtype
             AND proname NOT IN ('appliquer_echeances', 'origine_courante')
-            AND NOT proisstrict AND proname NOT IN ('classer', 'typologie_adaptee', 'decompte_etapes_ajouter', 'decompte_etapes_combiner', 'jours_feries', 'zone_de', 'audit_ecart')),
-            0::bigint, 'every C kernel but classer, typologie_adaptee, the decompte_etapes aggregate''s and audit_ecart (NULLs are data: a side of a row whose key changed), and jours_feries and zone_de (refuse a NULL, 22004, since 0.10.0) is STRICT');
+            AND NOT proisstrict AND proname NOT IN ('classer', 'typologie_adaptee', 'decompte_etapes_ajouter', 'decompte_etapes_combiner', 'jours_feries', 'zone_de', 'audit_ecart', 'rpls_formats_valides')),
+            0::bigint, 'every C kernel but classer, typologie_adaptee, the decompte_etapes aggregate''s, audit_ecart (NULLs are data: a side of a row whose key changed) and rpls_formats_valides (an empty RPLS field is NULL), and jours_feries and zone_de (refuse a NULL, 22004, since 0.10.0) is STRICT');
 SELECT volatility_is('flux', 'ajouter_jours_ouvres', ARRAY['date', 'integer', 'text'], 'immutable', 'ajouter_jours_ouvres is immutable');
 SELECT is((SELECT bool_and(amvalidate(oid)) FROM pg_opclass WHERE opcnamespace = 'flux'::regnamespace), true, 'the btree and hash opclasses are valid');
 SELECT has_function('flux', 'jours_ouvres_entre', ARRAY['date', 'date', 'text'], 'jours_ouvres_entre(date, date, text) exists');
