@@ -72,6 +72,9 @@ SET search_path = pg_catalog, public;
 SET work_mem = '256MB';
 SET maintenance_work_mem = '512MB';
 SET jit = off;
+-- (a Memoize node purged on every rescan clears a cache sized by work_mem:
+-- the lateral of the candidates' offers in direct.psql took minutes)
+SET enable_memoize = off;
 DO $$ BEGIN PERFORM pg_catalog.set_config('temp_buffers', '1GB', false);
 EXCEPTION WHEN invalid_parameter_value THEN NULL; END $$;
 
