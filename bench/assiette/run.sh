@@ -29,6 +29,7 @@ bpsql -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS 
 bpsql -c "SET client_min_messages = warning" -f twin.sql >/dev/null
 charger() {	# UNITS K: bailleur 100 + K, UNITS units (its programmes P = b * 10000 + i)
 	local UNITS=$1 b=$((100 + $2)) P=$(((100 + $2) * 10000))
+	local t0=$SECONDS
 	echo "generating $UNITS units (bailleur $b)..."
 	bpsql >/dev/null <<SQL
 SET client_min_messages = warning;
@@ -38,6 +39,8 @@ INSERT INTO flux.parametre_annuel (bailleur_id, departement, annee, exclure_plai
 ON CONFLICT DO NOTHING;
 INSERT INTO flux.programme (id, bailleur_id, nom, depcom)
 SELECT $P + i, $b, 'P' || i, '75101' FROM generate_series(1, 1000) i;
+-- the units valid by construction: their foreign keys not checked row by row
+SET session_replication_role = replica;
 INSERT INTO flux.logement (bailleur_id, ident_int, depcom, qpv, typeconst, nbpiece, finan, conv,
                            locat, patrimoine, exclusion, mode, date_mise_en_service, sortiepatrim, date_sortie,
                            programme_id)
@@ -53,12 +56,14 @@ SELECT $b, 'L' || i, '75' || lpad((101 + i % 20)::text, 3, '0'), i % 4 = 0,
        CASE WHEN i % 1000 = 1 THEN date '2024-06-30' WHEN i % 1000 IN (2, 3) THEN date '2025-06-30' END,
        $P + 1 + i % 1000
   FROM generate_series(1, $UNITS) i;
+RESET session_replication_role;
 -- 1 % of the units in a sales plan by unit, 10 programmes (1 %) in a demolition plan
 INSERT INTO flux.plan_patrimoine (bailleur_id, nature, logement_id, annee_debut, annee_fin, reference)
 SELECT $b, 'vente', id, 2025, 2026, 'CUS' FROM flux.logement WHERE bailleur_id = $b AND id % 100 = 7;
 INSERT INTO flux.plan_patrimoine (bailleur_id, nature, programme_id, annee_debut, annee_fin, reference)
 SELECT $b, 'demolition', $P + i, 2025, 2025, 'ANRU' FROM generate_series(1, 1000, 100) i;
 SQL
+	echo "generated in $((SECONDS - t0)) s"
 }
 # the C kernel and its twin must agree on every unit (of the first size)
 verifier() {
