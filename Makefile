@@ -41,7 +41,7 @@ DOCS         =
 REGRESS      = install taux calendrier repartition modele assiette rpls plafonds parts conversion workflow orientation bilan securite upgrade uninstall
 REGRESS_OPTS = --encoding=UTF8
 # isolation tests (specs/*.spec): the workflow under concurrent sessions
-ISOLATION    = concurrence rpls_concurrence bail_concurrent candidats_concurrents compteurs_concurrents origine_echeance garanties_concurrentes notifications
+ISOLATION    = concurrence rpls_concurrence bail_concurrent candidats_concurrents compteurs_concurrents origine_echeance garanties_concurrentes notifications transmissions_concurrentes
 ISOLATION_OPTS = --encoding=UTF8
 CONTRIB_TESTDB = flux_regression
 

@@ -2,7 +2,7 @@
 -- src/rpls.sql: loading a bailleur's RPLS file: staging (\copy or raw bytes),
 --   validation, the rejects, the load by batches
 --
--- C: none
+-- C: rpls.c (the per-line format tests of flux.charger_rpls)
 -- Builds on: modele.sql
 -- Part of the install script sql/flux--<version>.sql, which the Makefile
 -- builds from src/installation.sql and the concern files in layer order.
@@ -290,6 +290,30 @@ $fn$;
 COMMENT ON FUNCTION flux.charger_communes_cog(bytea, text) IS
 	'Load the communes (TYPECOM COM) and municipal arrondissements (ARM) of INSEE''s Code officiel géographique CSV into flux.commune: new codes inserted, names updated, EPCI and zone_tendue kept; returns the counts';
 
+/*
+ * The per-line tests of flux.charger_rpls, in C (src/rpls.c, which says
+ * the rule): the same tests as regular expressions, run on every line,
+ * were about half of the validation's time.  They answer yes or no only;
+ * the reasons, and their wording, stay in flux.charger_rpls.
+ */
+CREATE FUNCTION flux.rpls_ligne_speciale(texte text) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'flux_rpls_ligne_speciale'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION flux.rpls_ligne_speciale(text) IS
+	'Internal: an RPLS line that is not split as it is (empty, a control character or a quote, a blank next to a semicolon or at an end): texte = '''' OR texte ~ E''[\\x01-\\x1f\\x7f"]|[ ];|;[ ]|^[ ]|[ ]$''';
+
+CREATE FUNCTION flux.rpls_formats_valides(ident_int text, ident_rep text, depcom text, epci text, qpv text,
+										  typeconst text, nbpiece text, surfhab text, construct text, locat text,
+										  patrimoine text, origine text, finan text, cus text, conv text,
+										  sortiepatrim text, mode text, loyerprinc text, contreslog text)
+	RETURNS boolean
+	AS 'MODULE_PATHNAME', 'flux_rpls_formats_valides'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION flux.rpls_formats_valides(text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text) IS
+	'Internal: true when no format reason of flux.charger_rpls applies to the fields of an RPLS line (the checks against flux.commune, flux.rpls_finan and the repeated identifiers aside)';
+
 CREATE FUNCTION flux.charger_rpls(bailleur bigint, annee_rpls integer, lot_taille integer DEFAULT 10000)
 	RETURNS TABLE (lues bigint, inserees bigint, mises_a_jour bigint, inchangees bigint, rejetees bigint)
 	LANGUAGE plpgsql
@@ -386,8 +410,10 @@ BEGIN
 	sql_valide := format($q$
 		CREATE TEMP TABLE rpls_valide ON COMMIT DROP AS
 		WITH lu AS MATERIALIZED (
-			-- every line split once, its fields named
-			SELECT lu.ligne, lu.texte, lu.octets, lu.f, v.*
+			-- every line split once, its fields named (the array itself is
+			-- not kept: its count of fields only, so that the lines stay
+			-- narrow, read three times)
+			SELECT lu.ligne, lu.texte, lu.octets, cardinality(lu.f) AS nf, v.*
 			  FROM (%4$s) lu,
 				   LATERAL (SELECT %3$s) v
 		), doubles AS (
@@ -397,12 +423,44 @@ BEGIN
 			  FROM lu d WHERE d.ident_int IS NOT NULL
 			 GROUP BY d.ident_int HAVING count(*) > 1
 		)
+		, reps AS (
+			-- an IDENT_REP on several readable lines: its first line and
+			-- that line's IDENT_INT (grouped before the format is tested:
+			-- the test runs on the few repeated values only)
+			SELECT x.ident_rep, x.premiere, p.ident_int AS premier_ident_int
+			  FROM (SELECT y.ident_rep, y.premiere
+					  FROM (SELECT d.ident_rep, min(d.ligne) AS premiere
+							  FROM lu d
+							 WHERE d.octets IS NULL AND d.nf = %2$s AND d.ident_rep IS NOT NULL
+							 GROUP BY d.ident_rep HAVING count(*) > 1
+							OFFSET 0) y
+					 WHERE y.ident_rep ~ '^[0-9A-Z]{10}$') x
+			  JOIN lu p ON p.ligne = x.premiere
+		)
+		SELECT w.ligne, w.texte, %6$s, w.lisible,
+			   CASE WHEN w.rep_raison IS NULL THEN w.raisons ELSE w.raisons || w.rep_raison END AS raisons
+		  FROM (
 		SELECT v.ligne, v.texte, %5$s,
-			   v.octets IS NULL AND cardinality(v.f) = %2$s AS lisible,
+			   v.octets IS NULL AND v.nf = %2$s AS lisible,
 			   CASE WHEN v.octets IS NOT NULL THEN ARRAY[v.octets]
 					-- a line of another length: its fields are not where the
 					-- header says, one reason
-					WHEN cardinality(v.f) <> %2$s THEN ARRAY[format('line has %%s fields, the header %2$s', cardinality(v.f))] ELSE
+					WHEN v.nf <> %2$s THEN ARRAY[format('line has %%s fields, the header %2$s', v.nf)]
+					-- the usual line: every format right (src/rpls.c), its
+					-- commune and financing known, its IDENT_INT not seen
+					-- before, its IDENT_REP no other unit's: no reason, and
+					-- none of the tests below is run (a line that fails here
+					-- gets them all, and its reasons from them only)
+					WHEN flux.rpls_formats_valides(v.ident_int, v.ident_rep, v.depcom, v.epci, v.qpv, v.typeconst,
+							v.nbpiece, v.surfhab, v.construct, v.locat, v.patrimoine, v.origine, v.finan, v.cus,
+							v.conv, v.sortiepatrim, v.mode, v.loyerprinc, v.contreslog)
+						 AND v.depcom IN (SELECT c.depcom FROM flux.commune c)
+						 AND v.finan::smallint IN (SELECT rf.finan FROM flux.rpls_finan rf)
+						 AND NOT coalesce(v.ligne > dd.premiere, false)
+						 AND NOT (v.ident_rep IS NOT NULL AND EXISTS (
+							SELECT 1 FROM flux.logement o WHERE o.ident_rep = v.ident_rep
+							   AND (o.bailleur_id <> %1$s OR o.ident_int IS DISTINCT FROM v.ident_int)))
+					THEN '{}'::text[] ELSE
 			   array_remove(ARRAY[
 				   CASE WHEN v.ident_int IS NULL THEN 'IDENT_INT is empty' END,
 				   CASE WHEN v.ident_rep !~ '^[0-9A-Z]{10}$' THEN format('IDENT_REP %%L is not 10 characters', v.ident_rep) END,
@@ -433,8 +491,17 @@ BEGIN
 							SELECT 1 FROM flux.logement o WHERE o.ident_rep = v.ident_rep
 							   AND (o.bailleur_id <> %1$s OR o.ident_int IS DISTINCT FROM v.ident_int))
 						THEN format('IDENT_REP %%L already belongs to another unit', v.ident_rep) END
-			   ], NULL) END AS raisons
-		  FROM lu v LEFT JOIN doubles dd ON dd.ident_int = v.ident_int
+			   ], NULL) END AS raisons,
+			   -- the IDENT_REP of an earlier line (of another IDENT_INT):
+			   -- the first keeps it, each later one is refused naming the
+			   -- first (the last reason)
+			   CASE WHEN v.octets IS NULL AND v.nf = %2$s AND v.ligne > rr.premiere
+						 AND v.ident_int IS DISTINCT FROM rr.premier_ident_int
+					THEN format('IDENT_REP %%L is already on line %%s (IDENT_INT %%L): one RPLS number per unit',
+								rr.ident_rep, rr.premiere, rr.premier_ident_int) END AS rep_raison
+		  FROM lu v LEFT JOIN doubles dd ON dd.ident_int = v.ident_int LEFT JOIN reps rr ON rr.ident_rep = v.ident_rep
+		OFFSET 0 -- a fence: the reasons are computed once a line
+		) w
 	$q$, charger_rpls.bailleur, ncols,
 	  (SELECT string_agg(format('%s AS %s',
 								CASE WHEN array_position(cols, upper(c)) IS NULL THEN 'NULL::text'
@@ -476,7 +543,7 @@ BEGIN
 												 regexp_instr(l.texte, E'[\\x01-\\x08\\x0a-\\x1f\\x7f]')) END
 					   END AS octets
 				  FROM (SELECT r.ligne, r.texte, r.probleme,
-							   r.texte = '' OR r.texte ~ E'[\\x01-\\x1f\\x7f"]|[ ];|;[ ]|^[ ]|[ ]$' AS special
+							   flux.rpls_ligne_speciale(r.texte) AS special
 						  FROM (SELECT (row_number() OVER (ORDER BY rl.numero))::integer AS ligne,
 									   coalesce(rl.texte, '') AS texte, rl.probleme
 								  FROM flux.rpls_ligne rl WHERE rl.session = %1$L) r
@@ -484,6 +551,11 @@ BEGIN
 		OFFSET 0 -- a fence: f is computed once a line, not once a field
 	  $lu$, sess),
 	  (SELECT string_agg('v.' || c, ', ')
+		 FROM unnest(ARRAY['ident_rep', 'ident_int', 'depcom', 'epci', 'qpv', 'typeconst', 'nbpiece',
+						   'surfhab', 'construct', 'locat', 'patrimoine', 'origine', 'finan', 'cus', 'conv',
+						   'sortiepatrim', 'mode', 'loyerprinc', 'contreslog',
+						   'numvoie', 'indrep', 'typvoie', 'nomvoie', 'cplocal', 'libcom']) c),
+	  (SELECT string_agg('w.' || c, ', ')
 		 FROM unnest(ARRAY['ident_rep', 'ident_int', 'depcom', 'epci', 'qpv', 'typeconst', 'nbpiece',
 						   'surfhab', 'construct', 'locat', 'patrimoine', 'origine', 'finan', 'cus', 'conv',
 						   'sortiepatrim', 'mode', 'loyerprinc', 'contreslog',
@@ -499,23 +571,6 @@ BEGIN
 	-- included, took about 0.35 s of 5 at 100 000 lines)
 	CREATE INDEX ON pg_temp.rpls_valide (ligne);
 	ANALYZE pg_temp.rpls_valide (ligne, ident_rep, lisible);
-
-	-- an IDENT_REP on several lines of the file (of other IDENT_INT): the
-	-- first keeps it, each later one is refused naming the first.  Apart
-	-- from the validation above, which would sort every line once more by
-	-- IDENT_REP: this one is a hash aggregate, and a window over the few
-	-- duplicates
-	UPDATE pg_temp.rpls_valide v
-	   SET raisons = v.raisons || format('IDENT_REP %L is already on line %s (IDENT_INT %L): one RPLS number per unit',
-										 d.ident_rep, d.premiere, d.premier_ident_int)
-	  FROM (SELECT w.ligne, w.ident_rep, w.ident_int,
-				   first_value(w.ligne) OVER p AS premiere, first_value(w.ident_int) OVER p AS premier_ident_int
-			  FROM pg_temp.rpls_valide w
-			 WHERE w.lisible AND w.ident_rep IN (SELECT x.ident_rep FROM pg_temp.rpls_valide x
-												  WHERE x.lisible AND x.ident_rep ~ '^[0-9A-Z]{10}$'
-												  GROUP BY x.ident_rep HAVING count(*) > 1)
-			WINDOW p AS (PARTITION BY w.ident_rep ORDER BY w.ligne)) d
-	 WHERE v.ligne = d.ligne AND d.ligne > d.premiere AND d.ident_int IS DISTINCT FROM d.premier_ident_int;
 
 	-- each batch says how many good lines it read, so that "unchanged" is
 	-- counted, not inferred

@@ -479,10 +479,20 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'A correction is sent on or after the date of the last version sent.';
 	END IF;
-	INSERT INTO flux.bilan_transmis (transmission_id, version, bailleur_id, departement, annee, reservataire_id, epci,
-									 date_envoi, transmis_par)
-	VALUES (t.id, coalesce(n, 0) + 1, t.bailleur_id, t.departement, t.annee, t.reservataire_id, t.epci, $2, flux.appelant())
-	RETURNING id INTO v;
+	-- the row lock above orders two corrections of one bilan: the second
+	-- numbers its version after the first's (READ COMMITTED reads it);
+	-- a snapshot older than the first's commit cannot, and is refused
+	BEGIN
+		INSERT INTO flux.bilan_transmis (transmission_id, version, bailleur_id, departement, annee, reservataire_id, epci,
+										 date_envoi, transmis_par)
+		VALUES (t.id, coalesce(n, 0) + 1, t.bailleur_id, t.departement, t.annee, t.reservataire_id, t.epci, $2, flux.appelant())
+		RETURNING id INTO v;
+	EXCEPTION WHEN unique_violation THEN
+		RAISE EXCEPTION 'bilan % to % was corrected by a concurrent transaction', t.annee,
+				CASE WHEN t.reservataire_id IS NOT NULL THEN 'réservataire ' || t.reservataire_id ELSE 'EPCI ' || t.epci END
+			USING ERRCODE = 'serialization_failure',
+				  HINT = 'Retry the transaction: it will freeze the next version.';
+	END;
 	genre := CASE WHEN t.reservataire_id IS NOT NULL THEN 'reservataire' ELSE 'epci' END;
 	cle := coalesce(t.reservataire_id::text, t.epci);
 	siren := (SELECT b.siren FROM flux.bailleur b WHERE b.id = t.bailleur_id);
@@ -607,10 +617,20 @@ BEGIN
 	 WHERE x.bailleur_id = $1 AND x.departement = $2 AND x.annee = $3
 	   AND x.reservataire_id IS NOT DISTINCT FROM $4 AND x.epci IS NOT DISTINCT FROM $5;
 	IF t IS NULL THEN
-		-- its trigger freezes version 1
+		-- its trigger freezes version 1; when another session sent the same
+		-- bilan first (and committed), this one is a correction of it (READ
+		-- COMMITTED), or a serialization failure to retry (40001, REPEATABLE
+		-- READ and SERIALIZABLE): specs/transmissions_concurrentes.spec
 		INSERT INTO flux.transmission_bilan (bailleur_id, departement, annee, reservataire_id, epci, date_envoi, moyen)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id INTO t;
-		RETURN (SELECT b.id FROM flux.bilan_transmis b WHERE b.transmission_id = t ORDER BY b.version DESC LIMIT 1);
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT DO NOTHING
+		RETURNING id INTO t;
+		IF t IS NOT NULL THEN
+			RETURN (SELECT b.id FROM flux.bilan_transmis b WHERE b.transmission_id = t ORDER BY b.version DESC LIMIT 1);
+		END IF;
+		SELECT x.id INTO t FROM flux.transmission_bilan x
+		 WHERE x.bailleur_id = $1 AND x.departement = $2 AND x.annee = $3
+		   AND x.reservataire_id IS NOT DISTINCT FROM $4 AND x.epci IS NOT DISTINCT FROM $5;
 	END IF;
 	RETURN flux.figer_bilan(t, $6);
 END

@@ -140,8 +140,9 @@ SELECT is((SELECT array_agg(DISTINCT r ORDER BY r) FROM unnest(ARRAY['flux_admin
 SELECT is((SELECT array_agg(p.proname::text ORDER BY 1) FROM pg_proc p
 			JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
 			JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'flux'
-		   WHERE coalesce(p.prosrc, '') ~* 'flux\.audit\M' OR coalesce(pg_get_function_sqlbody(p.oid), '') ~* 'flux\.audit\M'),
-		  '{auditer}', 'no function of flux but the audit trigger mentions flux.audit');
+		   WHERE coalesce(p.prosrc, '') ~* 'flux\.audit\M' OR coalesce(pg_get_function_sqlbody(p.oid), '') ~* 'flux\.audit\M'
+			  OR (p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'c') AND p.prosrc = 'flux_auditer')),
+		  '{auditer}', 'no function of flux but the audit trigger (C since 0.13.0: flux_auditer) writes flux.audit');
 SELECT is((SELECT array_agg(c.relname || ':' || t.n ORDER BY c.relname) FROM pg_class c
 			CROSS JOIN LATERAL (SELECT count(*) AS n FROM pg_trigger g JOIN pg_proc p ON p.oid = g.tgfoid
 								 WHERE g.tgrelid = c.oid AND p.proname = 'auditer' AND g.tgenabled = 'O') t

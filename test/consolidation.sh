@@ -174,6 +174,28 @@ q -d $C -c "LOAD 'auto_explain'" -c "SET auto_explain.log_min_duration = 0" -c "
 	-c "SELECT count(*) FROM flux.territoire_bilan(2025, '69')" >"$tmp/plan2" 2>&1
 grep -q 'Async Foreign Scan' "$tmp/plan2" && grep -q "WHERE ((annee = 2025)) AND ((departement = '69'))\|WHERE ((annee = \$1))\|annee = 2025" "$tmp/plan2"
 ok $? "flux.territoire_bilan reads the sources through async foreign scans, the filter pushed"
+q -d $C -c "SET enable_async_append = off" -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM flux_consolidation.bilan_reservataire WHERE annee = 2025" >"$tmp/plan3"
+[[ $(grep -c 'Async Foreign Scan' "$tmp/plan3") == 0 ]] && [[ $(grep -c 'Foreign Scan' "$tmp/plan3") == 3 ]]
+ok $? "with enable_async_append off, three plain Foreign Scans (the sync twin of bench/consolidation)"
+# the sources are read concurrently: three remote views that each wait 0.6 s
+# take, through the same Append, about 0.6 s, not 1.8 s (as they do one
+# after the other)
+r=0
+for i in 1 2 3; do
+	q -d "${BASES[i - 1]}" -c "CREATE SCHEMA regress_attente" -c "CREATE VIEW regress_attente.v AS SELECT $i AS b FROM pg_sleep(0.6)" &&
+		q -d $C -c "CREATE SCHEMA regress_attente_b$i" -c "IMPORT FOREIGN SCHEMA regress_attente FROM SERVER b$i INTO regress_attente_b$i" || r=1
+done
+q -d $C -c "CREATE VIEW regress_attente_b1.toutes AS SELECT * FROM regress_attente_b1.v UNION ALL SELECT * FROM regress_attente_b2.v UNION ALL SELECT * FROM regress_attente_b3.v" || r=1
+chrono() {	# $1: settings -> ms of the second count(*) of a session (the first opens the connections)
+	psql -X -q -At -d $C -o /dev/null -c "$1" -c "SELECT count(*) FROM regress_attente_b1.toutes" -c '\timing on' \
+		-c "SELECT count(*) FROM regress_attente_b1.toutes" </dev/null | sed -n 's/^Time: \([0-9]*\).*/\1/p'
+}
+ta=$(chrono "SET enable_async_append = on"); ts=$(chrono "SET enable_async_append = off")
+[[ $r == 0 && -n $ta && -n $ts ]] && ((ta < 1300 && ts >= 1800))
+ok $? "three sources that each take 0.6 s are read in ${ta:-?} ms together (${ts:-?} ms one after the other)"
+for i in 1 2 3; do
+	q -d $C -c "DROP SCHEMA regress_attente_b$i CASCADE" 2>/dev/null; q -d "${BASES[i - 1]}" -c "DROP SCHEMA regress_attente CASCADE" 2>/dev/null
+done
 
 # who may
 r=0
