@@ -444,6 +444,11 @@ SELECT setval(pg_get_serial_sequence('flux.' || t, 'id'), greatest(m, (SELECT la
  WHERE m IS NOT NULL \g /dev/null
 ANALYZE flux.logement, flux.vacance, flux.orientation, flux.candidature, flux.convention, flux.commune,
 		flux.orientation_historique, flux.compteur_orientation;
+-- the load's settings back to the session's (temp_buffers cannot be)
+RESET work_mem;
+RESET maintenance_work_mem;
+RESET jit;
+RESET enable_memoize;
 \set QUIET off
 \if :{?silencieux} \else
 SELECT (SELECT count(*) FROM pg_temp.g_bailleur) AS bailleurs, (SELECT unites FROM pg_temp.g_parametre) AS logements,
