@@ -118,3 +118,29 @@ median_client() {
 	bpsql | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | sort -g |
 		awk '{ t[NR] = $1 } END { if (NR) print NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2 }'
 }
+
+# The generated territory of a preset (scripts/generateur.sql, seed 17, first
+# id 100000, 3 years of flow ending last year): territoire_of prints
+# "UNITS BAILLEURS" (petit 130 000 / 15, idf 1 300 000 / 146, france
+# 5 000 000 / 570); territoire makes sure the current database holds it,
+# generating it unless its units are there already, and then prints the
+# RESULT line of its generation (bench territoire, figure generation: the
+# generator's wall-clock time, the VACUUM ANALYZE after it not included).
+TERRITOIRE_PREMIER_ID=100000
+BENCH_RACINE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+territoire_of() { sizes_of "130000 15" "1300000 146" "5000000 570"; }
+territoire() {
+	local u b n t0 ms
+	read -r u b < <(territoire_of)
+	n=$(bpsql -At -c "SELECT count(*) FROM flux.logement WHERE id BETWEEN $TERRITOIRE_PREMIER_ID AND $TERRITOIRE_PREMIER_ID + $u - 1")
+	[ "$n" = "$u" ] && return 0
+	echo "generating the territory: $u units, $b bailleurs, 3 years (scripts/generateur.sql)..."
+	t0=$(date +%s%N)
+	bpsql -v unites="$u" -v bailleurs="$b" -v annees=3 -v graine=17 -v premier_id=$TERRITOIRE_PREMIER_ID \
+		-f "$BENCH_RACINE/scripts/generateur.sql"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	printf 'RESULT\tterritoire\t%s\tgeneration\t%s\t%s\t%s\t-\n' "$u" "$ms" "$ms" "$ms"
+	t0=$(date +%s%N)
+	bpsql -c "VACUUM ANALYZE"
+	echo "VACUUM ANALYZE: $((($(date +%s%N) - t0) / 1000000)) ms"
+}

@@ -66,6 +66,17 @@ SELECT extract(year FROM current_date)::int - 1 AS derniere_annee \gset
 
 SET client_min_messages = warning;
 SET search_path = pg_catalog, public;
+-- the load's own settings (none changes a row): sorts and hashes in memory,
+-- the temporary tables in local buffers (temp_buffers can only be set before
+-- the session's first temporary table: kept as it is otherwise), no JIT
+SET work_mem = '256MB';
+SET maintenance_work_mem = '512MB';
+SET jit = off;
+-- (a Memoize node purged on every rescan clears a cache sized by work_mem:
+-- the lateral of the candidates' offers in direct.psql took minutes)
+SET enable_memoize = off;
+DO $$ BEGIN PERFORM pg_catalog.set_config('temp_buffers', '1GB', false);
+EXCEPTION WHEN invalid_parameter_value THEN NULL; END $$;
 
 -- the draw: a uniform number in [0, 1) from (graine, an index, a field)
 CREATE OR REPLACE FUNCTION pg_temp.u(graine integer, cle bigint, champ integer) RETURNS double precision
@@ -100,6 +111,7 @@ SELECT :unites::bigint AS unites, :bailleurs::int AS bailleurs, :annees::int AS 
 	   :refus_illegitime::float8 / 100 AS refus_illegitime,
 	   :part_dalo::float8 / 100 AS part_dalo, :part_prioritaire::float8 / 100 AS part_prioritaire,
 	   :part_quartile1::float8 / 100 AS part_quartile1;
+ANALYZE g_parametre;
 DO $$ BEGIN
 	IF (SELECT unites < 1 OR bailleurs < 1 OR annees < 1 OR p < 1 OR bailleurs > unites FROM pg_temp.g_parametre) THEN
 		RAISE EXCEPTION 'generateur: unites, bailleurs, annees and premier_id must be positive, bailleurs at most unites'
@@ -122,6 +134,7 @@ SELECT d.dep, d.nd, c.k, c.depcom, '200' || lpad(d.dep, 2, '0') || '0' || lpad((
 				   WHEN d.dep = '13' AND k <= 16 THEN '132' || lpad(k::text, 2, '0')
 				   ELSE d.dep || lpad((2 * k - 1)::text, 3, '0') END AS depcom
 	  FROM generate_series(1, CASE WHEN d.dep = '75' THEN 20 ELSE 40 END) k) c;
+ANALYZE g_commune;
 INSERT INTO flux.commune (depcom, nom, epci, zone_tendue)
 SELECT depcom, 'Commune ' || depcom, epci, true FROM g_commune ORDER BY depcom
 ON CONFLICT (depcom) DO NOTHING;
@@ -132,8 +145,10 @@ ON CONFLICT (depcom) DO NOTHING;
 DROP TABLE IF EXISTS pg_temp.g_bailleur;
 CREATE TEMP TABLE g_bailleur AS
 SELECT b, g.p + b - 1 AS id, g.departements[1 + (b - 1) % cardinality(g.departements)] AS dep,
-	   (ARRAY['oph', 'esh', 'esh', 'oph', 'sem', 'coop'])[pg_temp.classe(pg_temp.u(g.graine, b, 1), pg_temp.seuils('{40,45,0,0,10,5}'))]::flux.famille_bailleur AS famille
+	   (ARRAY['oph', 'esh', 'esh', 'oph', 'sem', 'coop'])[pg_temp.classe(pg_temp.u(g.graine, b, 1), pg_temp.seuils('{40,45,0,0,10,5}'))]::flux.famille_bailleur AS famille,
+	   (SELECT count(*) FROM g_commune c WHERE c.dep = g.departements[1 + (b - 1) % cardinality(g.departements)]) AS n
   FROM g_parametre g CROSS JOIN generate_series(1, g.bailleurs) b;
+ANALYZE g_bailleur;
 INSERT INTO flux.bailleur (id, siren, nom, famille)
 SELECT id, lpad((id % 1000000000)::text, 9, '0'), 'Bailleur ' || b || ' [' || g.p || ']', famille
   FROM g_bailleur, g_parametre g ORDER BY id;
@@ -158,6 +173,7 @@ SELECT r, g.p + r - 1 AS id, nom, categorie::flux.categorie_reservataire, dep, e
 	SELECT 8 + (SELECT count(DISTINCT dep) FROM g_commune)::int + row_number() OVER (ORDER BY epci)::int,
 		   'EPCI ' || epci, 'epci', min(dep), epci
 	  FROM g_commune GROUP BY epci) x;
+ANALYZE g_reservataire;
 INSERT INTO flux.reservataire (id, nom, categorie, siren, epci, departement)
 SELECT id, nom || ' [' || g.p || ']', categorie, CASE WHEN categorie = 'epci' THEN epci END, epci, dep
   FROM g_reservataire, g_parametre g ORDER BY id;
@@ -184,6 +200,7 @@ SELECT b.id AS bailleur_id, b.dep, g.p + (b.b - 1) * 16 + j.j - 1 AS id, r.id AS
 	  FROM (SELECT r.r FROM g_reservataire r WHERE r.categorie = 'epci' AND r.dep = b.dep) x) j
   JOIN g_reservataire r ON r.r = j.r
  WHERE j.taux > 0;
+ANALYZE g_convention;
 INSERT INTO flux.convention (id, bailleur_id, reservataire_id, reference, departement, communes, taux, date_signature, date_effet,
 							 silence_vaut_acceptation)
 SELECT c.id, c.bailleur_id, c.reservataire_id, 'Convention de réservation en flux ' || c.dep, c.dep, c.communes,
@@ -212,11 +229,44 @@ SELECT b.id, b.dep, a, (:part_mutation || '%')::flux.taux,
 --------------------------------------------------------------------------
 -- The stock: unit i of bailleur 1 + (i - 1) * bailleurs / unites
 --------------------------------------------------------------------------
-SET maintenance_work_mem = '256MB';
 -- the fast load: the foreign keys (their per-row checks) and the triggers off
 -- from here on; every id is given by construction (direct.psql)
 \if :declencheurs \else
 SET session_replication_role = replica;
+\endif
+-- the fast load into empty tables: their secondary indexes and the unique
+-- constraints no foreign key references are dropped here and built once at
+-- the end (g_index, generateur.d/index.psql), cheaper than kept row by row
+DROP TABLE IF EXISTS pg_temp.g_index;
+CREATE TEMP TABLE g_index (n integer, relation regclass, nom text, contrainte boolean, def text);
+SELECT :declencheurs = 0 AND NOT EXISTS (SELECT FROM flux.logement) AND NOT EXISTS (SELECT FROM flux.vacance)
+	   AND NOT EXISTS (SELECT FROM flux.orientation) AND NOT EXISTS (SELECT FROM flux.candidature)
+	   AND NOT EXISTS (SELECT FROM flux.orientation_historique) AS g_sans_index \gset
+\if :g_sans_index
+INSERT INTO g_index
+SELECT row_number() OVER (ORDER BY x.relation::text, x.nom), x.*
+  FROM (SELECT i.indrelid::regclass AS relation, ci.relname::text AS nom, k.oid IS NOT NULL AS contrainte,
+			   CASE WHEN k.oid IS NULL THEN pg_get_indexdef(i.indexrelid)
+					ELSE format('ALTER TABLE %s ADD CONSTRAINT %I %s', i.indrelid::regclass, k.conname, pg_get_constraintdef(k.oid)) END
+		  FROM pg_index i
+		  JOIN pg_class ci ON ci.oid = i.indexrelid
+		  LEFT JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.conrelid = i.indrelid
+		 WHERE i.indrelid = ANY ('{flux.logement,flux.vacance,flux.orientation,flux.candidature,flux.orientation_historique}'::regclass[])
+		   AND NOT i.indisprimary
+		   AND (k.oid IS NULL OR (k.contype = 'u' AND NOT EXISTS (SELECT FROM pg_constraint f
+																	 WHERE f.contype = 'f' AND f.conindid = i.indexrelid)))) x;
+DO $$
+DECLARE
+	x record;
+BEGIN
+	FOR x IN SELECT * FROM pg_temp.g_index ORDER BY n LOOP
+		IF x.contrainte THEN
+			EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', x.relation, x.nom);
+		ELSE
+			EXECUTE format('DROP INDEX flux.%I', x.nom);
+		END IF;
+	END LOOP;
+END $$;
 \endif
 INSERT INTO flux.logement (id, bailleur_id, ident_int, depcom, epci, qpv, typeconst, nbpiece, surfhab, construct, locat,
 						   patrimoine, origine, finan, cus, conv, mode, loyerprinc)
@@ -225,7 +275,7 @@ SELECT g.p + i - 1, b.id, 'G' || lpad(i::text, 9, '0'), c.depcom, c.epci,
 	   CASE WHEN pg_temp.u(g.graine, i, 6) < g.part_individuel THEN 'I' ELSE 'C' END,
 	   t.nbpiece, t.surfhab, a.construct, a.construct, a.construct, 1, f.finan, f.cus, f.finan <> 16, 1,
 	   round(t.surfhab * f.loyer_m2, 2)
-  FROM g_parametre g CROSS JOIN generate_series(1, g.unites) i
+  FROM g_parametre g CROSS JOIN generate_series(1, :unites::bigint) i
  CROSS JOIN LATERAL (SELECT (1 + (i - 1) * g.bailleurs / g.unites)::int AS b) bi
   JOIN g_bailleur b ON b.b = bi.b
  CROSS JOIN LATERAL (SELECT pg_temp.classe(pg_temp.u(g.graine, i, 3), g.mix_financement) AS kf,
@@ -243,7 +293,10 @@ SELECT g.p + i - 1, b.id, 'G' || lpad(i::text, 9, '0'), c.depcom, c.epci,
 							(ARRAY[6.2, 6.9, 9.8, 13.5])[fk.kf]::numeric AS loyer_m2) f
  CROSS JOIN LATERAL (SELECT pg_temp.classe(pg_temp.u(g.graine, i, 5), g.mix_typologie)::smallint AS nbpiece) t0
  CROSS JOIN LATERAL (SELECT t0.nbpiece, round((12 + 16 * t0.nbpiece + 8 * pg_temp.u(g.graine, i, 7))::numeric, 2) AS surfhab) t
-  JOIN g_commune c ON c.dep = b.dep AND c.k = 1 + floor(pg_temp.u(g.graine, i, 1) * c.n)::int;
+ -- the commune: drawn among the n of the bailleur's département (an
+ -- equality, hashed: not a filter over every commune of it)
+ CROSS JOIN LATERAL (SELECT 1 + floor(pg_temp.u(g.graine, i, 1) * b.n)::int AS k) ck
+  JOIN g_commune c ON c.dep = b.dep AND c.k = ck.k;
 
 --------------------------------------------------------------------------
 -- The flow: each unit is freed in a year with probability rotation; its
@@ -252,123 +305,133 @@ SELECT g.p + i - 1, b.id, 'G' || lpad(i::text, 9, '0'), c.depcom, c.epci,
 DROP TABLE IF EXISTS pg_temp.g_vacance;
 CREATE TEMP TABLE g_vacance AS
 SELECT k, g.p + k - 1 AS id, g.p + i - 1 AS logement_id, a AS annee, d.disponible, d.disponible - 30 AS preavis,
-	   l.bailleur_id, l.epci, l.finan = 16 AS hors_champ, l.departement
-  FROM g_parametre g CROSS JOIN generate_series(0, g.annees - 1) y CROSS JOIN generate_series(1, g.unites) i
+	   l.bailleur_id, l.epci, l.finan = 16 AS hors_champ, l.departement, l.nbpiece, l.surfhab, l.loyerprinc
+  FROM g_parametre g CROSS JOIN generate_series(0, :annees - 1) y CROSS JOIN generate_series(1, :unites::bigint) i
  CROSS JOIN LATERAL (SELECT g.premiere_annee + y AS a, y::bigint * g.unites + i AS k) ka
  CROSS JOIN LATERAL (SELECT make_date(ka.a, 1, 31) + floor(pg_temp.u(g.graine, ka.k, 11) * 300)::int AS disponible) d
   JOIN flux.logement l ON l.id = g.p + i - 1
  WHERE pg_temp.u(g.graine, i, 100 + y) < g.rotation;
 ANALYZE g_vacance;
 
-INSERT INTO flux.vacance (id, logement_id, date_preavis, date_depart, date_disponible, date_relocation)
-SELECT v.id, v.logement_id, v.preavis, v.disponible - 1, v.disponible,
-	   CASE WHEN v.hors_champ THEN v.disponible + 10 + floor(pg_temp.u(g.graine, v.k, 12) * 30)::int END
-  FROM g_vacance v, g_parametre g ORDER BY v.id;
-
--- the plan of each orientation: its destination and the draws of its steps
-DROP TABLE IF EXISTS pg_temp.g_plan;
-CREATE TEMP TABLE g_plan AS
-SELECT v.k, v.id, v.annee, flux.ajouter_jours_ouvres(v.preavis, 3, z.zone) AS date_orientation, z.zone,
-	   CASE WHEN x.m >= g.part_mutation + g.part_anru THEN t.convention_id END AS convention_id,
-	   CASE WHEN x.m < g.part_mutation THEN 'mutation' WHEN x.m < g.part_mutation + g.part_anru THEN 'anru'
-			WHEN t.convention_id IS NULL THEN 'non_reserve' END::flux.motif_hors_flux AS hors_flux,
-	   coalesce(t.silence, true) AS silence,
-	   pg_temp.u(g.graine, v.k, 22) AS x_reponse, pg_temp.u(g.graine, v.k, 23) AS x_suite,
-	   pg_temp.u(g.graine, v.k, 24) AS x_delai
-  FROM g_parametre g CROSS JOIN g_vacance v
- CROSS JOIN LATERAL (SELECT flux.zone_de(v.departement) AS zone) z
- CROSS JOIN LATERAL (SELECT pg_temp.u(g.graine, v.k, 20) AS m, 100 * pg_temp.u(g.graine, v.k, 21) AS c) x
-  LEFT JOIN g_tranche t ON t.bailleur_id = v.bailleur_id AND t.epci = v.epci AND x.c >= t.bas AND x.c < t.haut
- WHERE NOT v.hors_champ;
+-- the plan of each orientation: its destination and the draws of its steps;
 -- the réservataire's answer: refusal, expiry (when silence is not
 -- acceptance), else acceptance; then cancellation, restitution (designation
 -- deadline passed) or candidates
-ALTER TABLE g_plan ADD COLUMN reponse flux.etat_orientation, ADD COLUMN suite text;
-UPDATE g_plan p SET
-	reponse = CASE WHEN p.convention_id IS NULL THEN 'acceptee'
-				   WHEN p.x_reponse < g.refus_reservataire THEN 'refusee'
-				   WHEN NOT p.silence AND p.x_reponse < g.refus_reservataire + g.expiration THEN 'expiree'
-				   ELSE 'acceptee' END::flux.etat_orientation,
-	suite = CASE WHEN p.x_suite < g.annulation THEN 'annulee'
-				 WHEN p.convention_id IS NOT NULL AND p.x_suite < g.annulation + g.restitution THEN 'restituee'
-				 ELSE 'candidats' END
-  FROM g_parametre g;
-CREATE INDEX ON g_plan (id);
+DROP TABLE IF EXISTS pg_temp.g_plan;
+CREATE TEMP TABLE g_plan AS
+SELECT q.*, CASE WHEN q.convention_id IS NULL THEN q.date_orientation
+				 WHEN q.reponse IN ('acceptee', 'refusee')
+				 THEN flux.ajouter_jours_ouvres(q.date_orientation, floor(q.x_delai * 3)::int, q.zone) END AS date_reponse
+  FROM (
+	SELECT p.*,
+		   CASE WHEN p.convention_id IS NULL THEN 'acceptee'
+				WHEN p.x_reponse < g.refus_reservataire THEN 'refusee'
+				WHEN NOT p.silence AND p.x_reponse < g.refus_reservataire + g.expiration THEN 'expiree'
+				ELSE 'acceptee' END::flux.etat_orientation AS reponse,
+		   CASE WHEN p.x_suite < g.annulation THEN 'annulee'
+				WHEN p.convention_id IS NOT NULL AND p.x_suite < g.annulation + g.restitution THEN 'restituee'
+				ELSE 'candidats' END AS suite
+	  FROM g_parametre g CROSS JOIN (
+		SELECT v.k, v.id, v.annee, flux.ajouter_jours_ouvres(v.preavis, 3, z.zone) AS date_orientation, z.zone,
+			   CASE WHEN x.m >= g.part_mutation + g.part_anru THEN t.convention_id END AS convention_id,
+			   CASE WHEN x.m < g.part_mutation THEN 'mutation' WHEN x.m < g.part_mutation + g.part_anru THEN 'anru'
+					WHEN t.convention_id IS NULL THEN 'non_reserve' END::flux.motif_hors_flux AS hors_flux,
+			   coalesce(t.silence, true) AS silence,
+			   pg_temp.u(g.graine, v.k, 22) AS x_reponse, pg_temp.u(g.graine, v.k, 23) AS x_suite,
+			   pg_temp.u(g.graine, v.k, 24) AS x_delai
+		  FROM g_parametre g CROSS JOIN g_vacance v
+		 CROSS JOIN LATERAL (SELECT flux.zone_de(v.departement) AS zone) z
+		 CROSS JOIN LATERAL (SELECT pg_temp.u(g.graine, v.k, 20) AS m, 100 * pg_temp.u(g.graine, v.k, 21) AS c) x
+		  LEFT JOIN g_tranche t ON t.bailleur_id = v.bailleur_id AND t.epci = v.epci AND x.c >= t.bas AND x.c < t.haut
+		 WHERE NOT v.hors_champ) p) q;
 ANALYZE g_plan;
 
 -- the candidates: 1 to 3 (a DALO household alone), with their CALEOL
--- decision, ranked among the attributed
-DROP TABLE IF EXISTS pg_temp.g_candidat;
-CREATE TEMP TABLE g_candidat AS
-SELECT p.id AS orientation_id, g.p + 3 * (p.k - 1) + r - 1 AS id, 3 * (p.k - 1) + r AS kc, r AS rang, p.k, p.convention_id,
-	   d.dalo, d.dalo OR pg_temp.u(g.graine, 3 * (p.k - 1) + r, 31) < CASE WHEN cv.categorie = 'etat' THEN 1 ELSE g.part_prioritaire END AS prioritaire,
-	   CASE WHEN pg_temp.u(g.graine, 3 * (p.k - 1) + r, 32) < g.part_quartile1 THEN 1
-			ELSE 2 + floor(pg_temp.u(g.graine, 3 * (p.k - 1) + r, 33) * 3) END::smallint AS quartile,
-	   CASE WHEN x.c < 1 - g.non_attribution - g.irrecevable - 0.05 THEN 'attribution'
-			WHEN x.c < 1 - g.non_attribution - g.irrecevable THEN 'attribution_sous_condition'
-			WHEN x.c < 1 - g.irrecevable THEN 'non_attribution' ELSE 'irrecevable' END::flux.decision_caleol AS decision
-  FROM g_parametre g CROSS JOIN g_plan p
-  LEFT JOIN g_convention cv ON cv.id = p.convention_id
- CROSS JOIN LATERAL (SELECT pg_temp.u(g.graine, p.k, 25) < g.part_dalo AND p.convention_id IS NOT NULL AS dalo,
-							CASE WHEN pg_temp.u(g.graine, p.k, 25) < g.part_dalo AND p.convention_id IS NOT NULL THEN 1
-								 ELSE 1 + floor(pg_temp.u(g.graine, p.k, 26) * 3)::int END AS n) d
- CROSS JOIN LATERAL generate_series(1, d.n) r
- CROSS JOIN LATERAL (SELECT pg_temp.u(g.graine, 3 * (p.k - 1) + r, 34) AS c) x
- WHERE p.reponse = 'acceptee' AND p.suite = 'candidats';
-ALTER TABLE g_candidat ADD COLUMN rang_caleol smallint;
-UPDATE g_candidat c SET rang_caleol = s.rc
-  FROM (SELECT id, row_number() OVER (PARTITION BY orientation_id ORDER BY rang) AS rc FROM g_candidat
-		 WHERE decision IN ('attribution', 'attribution_sous_condition')) s
- WHERE s.id = c.id;
-CREATE INDEX ON g_candidat (id);
-ANALYZE g_candidat;
+-- decision, ranked among the attributed (rang_caleol), and every draw and
+-- date of theirs up to the CALEOL, in one pass
+DROP TABLE IF EXISTS pg_temp.g_candidat_base;
+CREATE TEMP TABLE g_candidat_base AS
+SELECT s.*, flux.ajouter_jours_ouvres(s.date_designation, 5 + floor(pg_temp.u(g.graine, s.k, 28) * 15)::int, s.zone) AS date_caleol
+  FROM g_parametre g CROSS JOIN (
+	SELECT c.*,
+		   CASE WHEN c.decision IN ('attribution', 'attribution_sous_condition')
+				THEN count(*) FILTER (WHERE c.decision IN ('attribution', 'attribution_sous_condition'))
+						  OVER (PARTITION BY c.orientation_id ORDER BY c.rang) END::smallint AS rang_caleol
+	  FROM (
+		SELECT p.id AS orientation_id, g.p + 3 * (p.k - 1) + r - 1 AS id, 3 * (p.k - 1) + r AS kc, r AS rang, p.k, p.convention_id,
+			   d.dalo, d.dalo OR pg_temp.u(g.graine, 3 * (p.k - 1) + r, 31) < CASE WHEN cv.categorie = 'etat' THEN 1 ELSE g.part_prioritaire END AS prioritaire,
+			   CASE WHEN pg_temp.u(g.graine, 3 * (p.k - 1) + r, 32) < g.part_quartile1 THEN 1
+					ELSE 2 + floor(pg_temp.u(g.graine, 3 * (p.k - 1) + r, 33) * 3) END::smallint AS quartile,
+			   CASE WHEN x.c < 1 - g.non_attribution - g.irrecevable - 0.05 THEN 'attribution'
+					WHEN x.c < 1 - g.non_attribution - g.irrecevable THEN 'attribution_sous_condition'
+					WHEN x.c < 1 - g.irrecevable THEN 'non_attribution' ELSE 'irrecevable' END::flux.decision_caleol AS decision,
+			   p.zone,
+			   flux.ajouter_jours_ouvres(p.date_reponse, 1 + floor(pg_temp.u(g.graine, p.k, 27) * 8)::int, p.zone) AS date_designation,
+			   -- the household's answer if proposed
+			   CASE WHEN pg_temp.u(g.graine, 3 * (p.k - 1) + r, 35) < g.refus_menage THEN 'refusee'
+					WHEN pg_temp.u(g.graine, 3 * (p.k - 1) + r, 35) < g.refus_menage + g.sans_reponse THEN 'sans_reponse'
+					ELSE 'acceptee' END::flux.reponse_menage AS reponse,
+			   v.disponible, v.nbpiece, v.surfhab, v.loyerprinc
+		  FROM g_parametre g CROSS JOIN g_plan p
+		  JOIN g_vacance v ON v.id = p.id
+		  LEFT JOIN g_convention cv ON cv.id = p.convention_id
+		 CROSS JOIN LATERAL (SELECT pg_temp.u(g.graine, p.k, 25) < g.part_dalo AND p.convention_id IS NOT NULL AS dalo,
+									CASE WHEN pg_temp.u(g.graine, p.k, 25) < g.part_dalo AND p.convention_id IS NOT NULL THEN 1
+										 ELSE 1 + floor(pg_temp.u(g.graine, p.k, 26) * 3)::int END AS n) d
+		 CROSS JOIN LATERAL generate_series(1, d.n) r
+		 CROSS JOIN LATERAL (SELECT pg_temp.u(g.graine, 3 * (p.k - 1) + r, 34) AS c) x
+		 WHERE p.reponse = 'acceptee' AND p.suite = 'candidats') c) s;
+ANALYZE g_candidat_base;
 
--- the dates of every step, computed here for both ways of loading
-ALTER TABLE g_plan ADD COLUMN date_reponse date;
-UPDATE g_plan SET date_reponse = CASE WHEN convention_id IS NULL THEN date_orientation
-									  WHEN reponse IN ('acceptee', 'refusee')
-									  THEN flux.ajouter_jours_ouvres(date_orientation, floor(x_delai * 3)::int, zone) END;
-ALTER TABLE g_candidat ADD COLUMN zone text, ADD COLUMN date_designation date, ADD COLUMN personnes smallint,
-	ADD COLUMN ressources numeric(10, 2), ADD COLUMN date_caleol date, ADD COLUMN reponse flux.reponse_menage,
-	ADD COLUMN date_proposition date, ADD COLUMN echeance_reponse_menage date, ADD COLUMN date_reponse_menage date,
-	ADD COLUMN loyer numeric(9, 2), ADD COLUMN charges numeric(9, 2), ADD COLUMN aide_logement numeric(9, 2),
-	ADD COLUMN x_illegitime double precision, ADD COLUMN date_bail date, ADD COLUMN disponible date,
-	ADD COLUMN nbpiece smallint;
-UPDATE g_candidat c SET zone = p.zone,
-	   date_designation = flux.ajouter_jours_ouvres(p.date_reponse, 1 + floor(pg_temp.u(g.graine, c.k, 27) * 8)::int, p.zone),
-	   personnes = greatest(1, l.nbpiece - 1 + floor(pg_temp.u(g.graine, c.kc, 36) * 2)::int),
-	   ressources = round((CASE WHEN c.quartile = 1 THEN 500 + 500 * pg_temp.u(g.graine, c.kc, 37)
-								ELSE 1000 + 700 * c.quartile * pg_temp.u(g.graine, c.kc, 37) END)::numeric, 2),
-	   reponse = CASE WHEN pg_temp.u(g.graine, c.kc, 35) < g.refus_menage THEN 'refusee'
-					  WHEN pg_temp.u(g.graine, c.kc, 35) < g.refus_menage + g.sans_reponse THEN 'sans_reponse'
-					  ELSE 'acceptee' END::flux.reponse_menage,
-	   loyer = l.loyerprinc, charges = round(l.loyerprinc * 0.25, 2),
-	   aide_logement = CASE WHEN c.quartile <= 2 THEN round(l.loyerprinc * 0.4, 2) ELSE 0 END,
-	   x_illegitime = pg_temp.u(g.graine, c.kc, 38), disponible = v.date_disponible, nbpiece = l.nbpiece
-  FROM g_parametre g CROSS JOIN g_plan p, flux.vacance v, flux.logement l
- WHERE p.id = c.orientation_id AND v.id = p.id AND l.id = v.logement_id;
--- the CALEOL meets 5 to 19 jours ouvrés after the designation
-UPDATE g_candidat c SET date_caleol = flux.ajouter_jours_ouvres(c.date_designation, 5 + floor(pg_temp.u(g.graine, c.k, 28) * 15)::int, c.zone)
-  FROM g_parametre g;
--- the proposals in the CALEOL's order: the first 1 to 3 jours ouvrés after
--- it, each next one the jour ouvré after the previous refusal
-UPDATE g_candidat c SET date_proposition = flux.ajouter_jours_ouvres(c.date_caleol, 1 + floor(pg_temp.u(g.graine, c.k, 29) * 3)::int, c.zone)
-  FROM g_parametre g WHERE c.rang_caleol = 1;
+-- the proposals in the CALEOL's order (g_tour, round by round): the first 1
+-- to 3 jours ouvrés after it, each next one the jour ouvré after the
+-- previous refusal; the household answers within its deadline or not at all
+DROP TABLE IF EXISTS pg_temp.g_tour;
+CREATE TEMP TABLE g_tour AS
+SELECT c.id, c.orientation_id, c.rang_caleol, c.zone, c.reponse, p.date_proposition, e.echeance_reponse_menage,
+	   CASE WHEN c.reponse = 'sans_reponse' THEN e.echeance_reponse_menage + 1
+			ELSE p.date_proposition + 1 + floor(pg_temp.u(g.graine, c.kc, 40) * 9)::int END AS date_reponse_menage
+  FROM g_parametre g CROSS JOIN g_candidat_base c
+ CROSS JOIN LATERAL (SELECT flux.ajouter_jours_ouvres(c.date_caleol, 1 + floor(pg_temp.u(g.graine, c.k, 29) * 3)::int, c.zone)
+							AS date_proposition) p
+ CROSS JOIN LATERAL (SELECT flux.reporter(p.date_proposition + 10, c.zone, true) AS echeance_reponse_menage) e
+ WHERE c.rang_caleol = 1;
 \set r 1
 \ir generateur.d/tour.psql
 \set r 2
 \ir generateur.d/tour.psql
-\set r 3
-\ir generateur.d/tour.psql
-UPDATE g_candidat c SET date_bail = greatest(c.disponible, c.date_reponse_menage + 5 + floor(pg_temp.u(g.graine, c.kc, 39) * 25)::int)
-  FROM g_parametre g WHERE c.date_proposition IS NOT NULL AND c.reponse = 'acceptee';
-UPDATE g_candidat SET reponse = NULL WHERE date_proposition IS NULL;
+
+-- the candidates with their proposals, answers and leases
+DROP TABLE IF EXISTS pg_temp.g_candidat;
+CREATE TEMP TABLE g_candidat AS
+SELECT b.orientation_id, b.id, b.kc, b.rang, b.k, b.convention_id, b.dalo, b.prioritaire, b.quartile, b.decision, b.rang_caleol,
+	   b.zone, b.date_designation,
+	   greatest(1, b.nbpiece - 1 + floor(pg_temp.u(g.graine, b.kc, 36) * 2)::int)::smallint AS personnes,
+	   round((CASE WHEN b.quartile = 1 THEN 500 + 500 * pg_temp.u(g.graine, b.kc, 37)
+				   ELSE 1000 + 700 * b.quartile * pg_temp.u(g.graine, b.kc, 37) END)::numeric, 2)::numeric(10, 2) AS ressources,
+	   b.date_caleol, t.reponse, t.date_proposition, t.echeance_reponse_menage, t.date_reponse_menage,
+	   b.loyerprinc::numeric(9, 2) AS loyer, round(b.loyerprinc * 0.25, 2)::numeric(9, 2) AS charges,
+	   (CASE WHEN b.quartile <= 2 THEN round(b.loyerprinc * 0.4, 2) ELSE 0 END)::numeric(9, 2) AS aide_logement,
+	   pg_temp.u(g.graine, b.kc, 38) AS x_illegitime,
+	   CASE WHEN t.reponse = 'acceptee'
+			THEN greatest(b.disponible, t.date_reponse_menage + 5 + floor(pg_temp.u(g.graine, b.kc, 39) * 25)::int) END AS date_bail,
+	   b.disponible, b.nbpiece, b.surfhab
+  FROM g_parametre g CROSS JOIN g_candidat_base b
+  LEFT JOIN g_tour t ON t.id = b.id;
 ANALYZE g_candidat;
 
 \if :declencheurs
+INSERT INTO flux.vacance (id, logement_id, date_preavis, date_depart, date_disponible, date_relocation)
+SELECT v.id, v.logement_id, v.preavis, v.disponible - 1, v.disponible,
+	   CASE WHEN v.hors_champ THEN v.disponible + 10 + floor(pg_temp.u(g.graine, v.k, 12) * 30)::int END
+  FROM g_vacance v, g_parametre g ORDER BY v.id;
 \ir generateur.d/declencheurs.psql
 \else
 \ir generateur.d/direct.psql
+\endif
+-- the indexes and constraints dropped for the load, built
+\if :g_sans_index
+SELECT def FROM g_index ORDER BY n \gexec
 \endif
 
 -- the identity sequences after the ids given, so that later rows do not clash
@@ -381,6 +444,11 @@ SELECT setval(pg_get_serial_sequence('flux.' || t, 'id'), greatest(m, (SELECT la
  WHERE m IS NOT NULL \g /dev/null
 ANALYZE flux.logement, flux.vacance, flux.orientation, flux.candidature, flux.convention, flux.commune,
 		flux.orientation_historique, flux.compteur_orientation;
+-- the load's settings back to the session's (temp_buffers cannot be)
+RESET work_mem;
+RESET maintenance_work_mem;
+RESET jit;
+RESET enable_memoize;
 \set QUIET off
 \if :{?silencieux} \else
 SELECT (SELECT count(*) FROM pg_temp.g_bailleur) AS bailleurs, (SELECT unites FROM pg_temp.g_parametre) AS logements,

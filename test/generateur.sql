@@ -4,15 +4,28 @@
 -- flux's triggers and constraints accept), and it is calibrated (rotation,
 -- QPV, mixes, caps of the shares, refusals).
 BEGIN;
-SELECT plan(14);
+SELECT plan(16);
 \set unites 3000
 \set bailleurs 2
 \set annees 3
 \set graine 5
+-- the indexes and unique constraints of the workflow tables, which the fast
+-- load into empty tables drops and builds again after
+CREATE FUNCTION pg_temp.index_flux() RETURNS SETOF text LANGUAGE sql AS $f$
+	SELECT c.relname || ' ' || pg_get_indexdef(i.indexrelid) || ' ' || coalesce(k.conname || ' ' || pg_get_constraintdef(k.oid), '')
+	  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+	  LEFT JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.conrelid = i.indrelid
+	 WHERE i.indrelid = ANY ('{flux.logement,flux.vacance,flux.orientation,flux.candidature,flux.orientation_historique}'::regclass[]) $f$;
+CREATE TEMP TABLE index_avant AS SELECT * FROM pg_temp.index_flux() i;
+SELECT (SELECT count(*) FROM flux.logement) + (SELECT count(*) FROM flux.orientation) = 0 AS vide \gset
 -- A: the fast load; B: through the triggers; C: the fast load again
 \set premier_id 7000001
 \set declencheurs 0
 \ir generateur.psql
+SELECT ok(NOT :'vide'::boolean OR (SELECT count(*) FROM pg_temp.g_index) >= 10,
+		  'the fast load into empty tables dropped their secondary indexes and free unique constraints (g_index)');
+SELECT set_eq('SELECT * FROM pg_temp.index_flux()', 'SELECT * FROM pg_temp.index_avant',
+			  'after the fast load the same indexes and unique constraints, built again');
 \set premier_id 8000001
 \set declencheurs 1
 \ir generateur.psql

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 #
 # bench/assiette/run.sh: the assiette of a generated stock at three sizes
-# (SIZES units; SIZE=idf: 130 000, 430 000 and 1 300 000, one bailleur each),
+# (SIZES units; SIZE=idf: 130 000, 430 000 and 1 300 000, one bailleur each,
+# each size alone in the tables when it is timed: the smaller ones are
+# deleted, so a scan reads the size's rows only),
 # with RPLS exits in the year (SORTIEPATRIM 1 and 4), new programmes, and 1 %
 # of its units in sales plans (by unit) and demolition plans (by programme).
 # Interleaved, RUNS runs (5), server-side (EXPLAIN ANALYZE, TIMING OFF, jit
@@ -25,17 +27,20 @@ SIZES=${SIZES:-$(sizes_of "13000 43000 130000" "130000 430000 1300000" "500000 1
 
 bpsql -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS flux" >/dev/null
 bpsql -c "SET client_min_messages = warning" -f twin.sql >/dev/null
-k=0
-for UNITS in $SIZES; do
-	k=$((k + 1)); b=$((100 + k)); P=$((b * 10000))
-	[ "$(bpsql -At -c "SELECT count(*) FROM flux.logement WHERE bailleur_id = $b")" = "$UNITS" ] && continue
+charger() {	# UNITS K: bailleur 100 + K, UNITS units (its programmes P = b * 10000 + i)
+	local UNITS=$1 b=$((100 + $2)) P=$(((100 + $2) * 10000))
+	local t0=$SECONDS
 	echo "generating $UNITS units (bailleur $b)..."
 	bpsql >/dev/null <<SQL
 SET client_min_messages = warning;
-INSERT INTO flux.bailleur (id, siren, nom, famille) VALUES ($b, '123456$b', 'Bailleur francilien $b', 'esh');
-INSERT INTO flux.parametre_annuel (bailleur_id, departement, annee, exclure_plai_adapte) VALUES ($b, '75', 2025, true);
+INSERT INTO flux.bailleur (id, siren, nom, famille) VALUES ($b, '123456$b', 'Bailleur francilien $b', 'esh')
+ON CONFLICT DO NOTHING;
+INSERT INTO flux.parametre_annuel (bailleur_id, departement, annee, exclure_plai_adapte) VALUES ($b, '75', 2025, true)
+ON CONFLICT DO NOTHING;
 INSERT INTO flux.programme (id, bailleur_id, nom, depcom)
 SELECT $P + i, $b, 'P' || i, '75101' FROM generate_series(1, 1000) i;
+-- the units valid by construction: their foreign keys not checked row by row
+SET session_replication_role = replica;
 INSERT INTO flux.logement (bailleur_id, ident_int, depcom, qpv, typeconst, nbpiece, finan, conv,
                            locat, patrimoine, exclusion, mode, date_mise_en_service, sortiepatrim, date_sortie,
                            programme_id)
@@ -51,19 +56,17 @@ SELECT $b, 'L' || i, '75' || lpad((101 + i % 20)::text, 3, '0'), i % 4 = 0,
        CASE WHEN i % 1000 = 1 THEN date '2024-06-30' WHEN i % 1000 IN (2, 3) THEN date '2025-06-30' END,
        $P + 1 + i % 1000
   FROM generate_series(1, $UNITS) i;
+RESET session_replication_role;
 -- 1 % of the units in a sales plan by unit, 10 programmes (1 %) in a demolition plan
 INSERT INTO flux.plan_patrimoine (bailleur_id, nature, logement_id, annee_debut, annee_fin, reference)
 SELECT $b, 'vente', id, 2025, 2026, 'CUS' FROM flux.logement WHERE bailleur_id = $b AND id % 100 = 7;
 INSERT INTO flux.plan_patrimoine (bailleur_id, nature, programme_id, annee_debut, annee_fin, reference)
 SELECT $b, 'demolition', $P + i, 2025, 2025, 'ANRU' FROM generate_series(1, 1000, 100) i;
-VACUUM ANALYZE flux.logement;
-VACUUM ANALYZE flux.plan_patrimoine;
-VACUUM ANALYZE flux.logement;
-VACUUM ANALYZE flux.plan_patrimoine;
 SQL
-done
-
-# the C kernel and its twin must agree on every unit
+	echo "generated in $((SECONDS - t0)) s"
+}
+# the C kernel and its twin must agree on every unit (of the first size)
+verifier() {
 bpsql -At -c "
 SELECT count(*) FROM flux.logement l LEFT JOIN (SELECT logement_id, min(nature) AS nature FROM flux.plan_patrimoine WHERE logement_id IS NOT NULL AND 2025 BETWEEN annee_debut AND annee_fin GROUP BY 1) pu ON pu.logement_id = l.id LEFT JOIN (SELECT programme_id, min(nature) AS nature FROM flux.plan_patrimoine WHERE programme_id IS NOT NULL AND 2025 BETWEEN annee_debut AND annee_fin GROUP BY 1) pp ON pp.programme_id = l.programme_id CROSS JOIN (VALUES ('annee_suivante'::flux.entree_programme), ('premiere_vacance')) e(entree)
  WHERE l.bailleur_id = 101 AND flux.classer(2025, 'esh', l.conv, l.finan, l.cus, l.typeconst, l.mode, l.hors_champ, l.exclusion,
@@ -76,6 +79,7 @@ SELECT count(*) FROM flux.logement l LEFT JOIN (SELECT logement_id, min(nature) 
 	read -r diff
 	if [ "$diff" != 0 ]; then echo "FAIL: C and SQL classer disagree on $diff units"; exit 1; fi
 	echo "C and SQL classer agree on every unit of bailleur 101"
+}
 }
 
 
@@ -91,8 +95,18 @@ groupe() { echo "SELECT c, count(*) FROM (SELECT $1($ARGS) c FROM flux.logement 
 run_c() { ts "$(groupe flux.classer "$(bailleur "$1")")"; }
 run_twin() { ts "$(groupe bench.classer_sql "$(bailleur "$1")")"; }
 
-header "ns per unit, server-side, sequential scans"
+header "ns per unit, server-side, sequential scans, each size alone in the tables"
+k=0
 for n in $SIZES; do
+	k=$((k + 1)); b=$((100 + k))
+	# this size alone in the tables: every scan reads its rows only, so that
+	# the figures per unit compare from one size to the next
+	autres="bailleur_id BETWEEN 101 AND 109 AND bailleur_id <> $b"	# the bench's own bailleurs only
+	bpsql -c "DELETE FROM flux.plan_patrimoine WHERE $autres" -c "DELETE FROM flux.logement WHERE $autres" \
+		-c "DELETE FROM flux.programme WHERE $autres" >/dev/null
+	[ "$(bpsql -At -c "SELECT count(*) FROM flux.logement WHERE bailleur_id = $b")" = "$n" ] || charger "$n" "$k"
+	bpsql -c "VACUUM ANALYZE flux.logement, flux.plan_patrimoine, flux.programme" >/dev/null
+	if [ "$k" = 1 ]; then verifier; fi
 	interleave as_scan "$n" scan
 	interleave as_assiette "$n" assiette twin
 	interleave as_classer "$n" c twin
