@@ -67,7 +67,10 @@
 #include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
+#include "utils/numeric.h"
+#include "parser/parse_coerce.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/queryenvironment.h"
@@ -347,6 +350,8 @@ typedef struct Audit
 	int			att_ignore;		/* modifie_le, or 0 */
 	FmgrInfo	to_jsonb;
 	FmgrInfo  **to_jsonb_col;	/* to_jsonb of each column's type, made when first needed */
+	int		   *genre;			/* each column's GenreColonne */
+	bool	   *perso_col;		/* each column: personal? */
 	MemoryContext ctx;			/* the statement's: where they are made */
 	Datum		commun[L_COUNT];	/* who and when, once a statement */
 	bool		commun_nul[L_COUNT];
@@ -412,35 +417,6 @@ texte_jsonb(JsonbValue *v)
 	return NULL;				/* not reached */
 }
 
-/* the key of a row: its key columns ->> as text, the NULL ones left out, joined by commas */
-static char *
-cle_de(Audit *a, Jsonb *j)
-{
-	StringInfoData s;
-	bool		premier = true;
-	int			i;
-
-	initStringInfo(&s);
-	for (i = 0; i < a->n_cles; i++)
-	{
-		JsonbValue	k;
-		JsonbValue *v;
-		char	   *t;
-
-		k.type = jbvString;
-		k.val.string.val = a->cles[i];
-		k.val.string.len = strlen(a->cles[i]);
-		v = findJsonbValueFromContainer(&j->root, JB_FOBJECT, &k);
-		if (v == NULL || (t = texte_jsonb(v)) == NULL)
-			continue;
-		if (!premier)
-			appendStringInfoChar(&s, ',');
-		appendStringInfoString(&s, t);
-		premier = false;
-	}
-	return s.data;
-}
-
 /* one row of flux.audit */
 static void
 ajouter(Audit *a, const char *cle, Datum avant, bool avant_nul, Datum apres, bool apres_nul,
@@ -464,43 +440,6 @@ ajouter(Audit *a, const char *cle, Datum avant, bool avant_nul, Datum apres, boo
 	nul[L_PERSO] = perso_nul;
 	tuplestore_putvalues(a->lignes, lignes_desc(), v, nul);
 	a->n++;
-}
-
-/*
- * An inserted or deleted row: the row without its NULL and personal
- * columns, and the personal columns it holds (not NULL), in the order of
- * the trigger's arguments
- */
-static void
-ligne_entiere(Audit *a, TupleTableSlot *slot, bool insertion)
-{
-	Jsonb	   *j = en_jsonb(a, slot);
-	Datum		reste;
-	Datum	   *presents = palloc(sizeof(Datum) * Max(a->n_perso, 1));
-	int			n = 0;
-	int			i;
-
-	reste = a->n_perso > 0 ? DirectFunctionCall2(jsonb_delete_array, JsonbPGetDatum(j), a->perso_tableau)
-		: JsonbPGetDatum(j);
-	reste = DirectFunctionCall1(jsonb_strip_nulls, reste);
-	slot_getallattrs(slot);
-	for (i = 0; i < a->n_perso; i++)
-	{
-		JsonbValue	k;
-		JsonbValue *v;
-
-		k.type = jbvString;
-		k.val.string.val = a->perso[i];
-		k.val.string.len = strlen(a->perso[i]);
-		v = findJsonbValueFromContainer(&j->root, JB_FOBJECT, &k);
-		if (v != NULL && v->type != jbvNull)
-			presents[n++] = CStringGetTextDatum(a->perso[i]);
-	}
-	ajouter(a, cle_de(a, j),
-			insertion ? (Datum) 0 : reste, insertion,
-			insertion ? reste : (Datum) 0, !insertion,
-			n > 0 ? PointerGetDatum(construct_array(presents, n, TEXTOID, -1, false, TYPALIGN_INT)) : (Datum) 0,
-			n == 0);
 }
 
 /* the columns of two rows all binary-equal, modifie_le aside */
@@ -710,6 +649,183 @@ ligne_modifiee(Audit *a, TupleTableSlot *ancien, TupleTableSlot *nouveau)
 		ajouter(a, cn, d[0], nul[0], d[1], nul[1], d[2], nul[2]);
 }
 
+/*
+ * How to_jsonb turns a column into jsonb (jsonb_categorize_type and
+ * datum_to_jsonb, src/backend/utils/adt/jsonb.c), for the types of the
+ * audited tables, done here without a call of to_jsonb per column:
+ * booleans, integers and numerics are JSON booleans and numbers (a numeric
+ * NaN or infinity its text), dates and timestamps their ISO text
+ * (JsonEncodeDateTime), text and enums their text (an enum with a cast to
+ * json aside); any other type, a domain included, goes through to_jsonb.
+ */
+typedef enum
+{
+	G_AUTRE = 0, G_BOOL, G_INT2, G_INT4, G_INT8, G_NUMERIC, G_TEXTE, G_NOM, G_DATE, G_ENUM
+} GenreColonne;
+
+static GenreColonne
+genre_de(Form_pg_attribute att)
+{
+	CoercionPathType chemin;
+	Oid			fonction;
+
+	switch (att->atttypid)
+	{
+		case BOOLOID:
+			return G_BOOL;
+		case INT2OID:
+			return G_INT2;
+		case INT4OID:
+			return G_INT4;
+		case INT8OID:
+			return G_INT8;
+		case NUMERICOID:
+			return G_NUMERIC;
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+			return G_TEXTE;
+		case NAMEOID:
+			return G_NOM;
+		case DATEOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			return G_DATE;
+		default:
+			if (get_typtype(att->atttypid) != TYPTYPE_ENUM)
+				return G_AUTRE;
+			/* to_jsonb uses a user-defined cast to json when there is one */
+			chemin = find_coercion_pathway(JSONOID, att->atttypid, COERCION_EXPLICIT, &fonction);
+			return chemin == COERCION_PATH_FUNC && OidIsValid(fonction) ? G_AUTRE : G_ENUM;
+	}
+}
+
+/* a column's value as a scalar, by its genre (not G_AUTRE) */
+static void
+scalaire(GenreColonne g, Oid type, Datum d, JsonbValue *v)
+{
+	char	   *t;
+	Numeric		n;
+
+	switch (g)
+	{
+		case G_BOOL:
+			v->type = jbvBool;
+			v->val.boolean = DatumGetBool(d);
+			return;
+		case G_INT2:
+			v->type = jbvNumeric;
+			v->val.numeric = int64_to_numeric(DatumGetInt16(d));
+			return;
+		case G_INT4:
+			v->type = jbvNumeric;
+			v->val.numeric = int64_to_numeric(DatumGetInt32(d));
+			return;
+		case G_INT8:
+			v->type = jbvNumeric;
+			v->val.numeric = int64_to_numeric(DatumGetInt64(d));
+			return;
+		case G_NUMERIC:
+			n = DatumGetNumeric(d);
+			if (!numeric_is_nan(n) && !numeric_is_inf(n))
+			{
+				v->type = jbvNumeric;
+				v->val.numeric = n;
+				return;
+			}
+			t = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(n)));
+			break;
+		case G_TEXTE:
+			t = TextDatumGetCString(d);
+			break;
+		case G_NOM:
+			t = pstrdup(NameStr(*DatumGetName(d)));
+			break;
+		case G_DATE:
+			t = JsonEncodeDateTime(NULL, d, type, NULL);
+			break;
+		case G_ENUM:
+			t = DatumGetCString(DirectFunctionCall1(enum_out, d));
+			break;
+		default:
+			elog(ERROR, "flux.auditer: no scalar for a column of type %u", type);
+			return;
+	}
+	v->type = jbvString;
+	v->val.string.val = t;
+	v->val.string.len = strlen(t);
+}
+
+/*
+ * An inserted or deleted row: the row as jsonb without its NULL and
+ * personal columns (what jsonb_strip_nulls(to_jsonb(row) - perso) gives),
+ * built column by column; and the personal columns it holds (->> not
+ * NULL), in the order of the trigger's arguments
+ */
+static void
+ligne_entiere(Audit *a, TupleTableSlot *slot, bool insertion)
+{
+	JsonbParseState *etat = NULL;
+	JsonbValue	cle;
+	JsonbValue	v;
+	Datum		objet;
+	Datum	   *presents = palloc(sizeof(Datum) * Max(a->n_perso, 1));
+	int			n = 0;
+	int			i;
+
+	slot_getallattrs(slot);
+	pushJsonbValue(&etat, WJB_BEGIN_OBJECT, NULL);
+	for (i = 0; i < a->desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(a->desc, i);
+		Jsonb	   *j;
+
+		if (att->attisdropped || slot->tts_isnull[i] || a->perso_col[i])
+			continue;
+		if (a->genre[i] != G_AUTRE)
+			scalaire(a->genre[i], att->atttypid, slot->tts_values[i], &v);
+		else
+		{
+			j = colonne_jsonb(a, i, slot->tts_values[i], false);
+			if (JB_ROOT_IS_SCALAR(j))
+			{
+				valeur_de(j, &v);
+				if (v.type == jbvNull)
+					continue;
+			}
+			else
+				valeur_de(DatumGetJsonbP(DirectFunctionCall1(jsonb_strip_nulls, JsonbPGetDatum(j))), &v);
+		}
+		cle.type = jbvString;
+		cle.val.string.val = NameStr(att->attname);
+		cle.val.string.len = strlen(NameStr(att->attname));
+		pushJsonbValue(&etat, WJB_KEY, &cle);
+		pushJsonbValue(&etat, WJB_VALUE, &v);
+	}
+	objet = JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&etat, WJB_END_OBJECT, NULL)));
+	for (i = 0; i < a->n_perso; i++)
+	{
+		int			k = a->perso_att[i] - 1;
+		Jsonb	   *j;
+
+		if (slot->tts_isnull[k])
+			continue;
+		if (a->genre[k] == G_AUTRE)
+		{
+			j = colonne_jsonb(a, k, slot->tts_values[k], false);
+			valeur_de(j, &v);
+			if (v.type == jbvNull)
+				continue;
+		}
+		presents[n++] = CStringGetTextDatum(a->perso[i]);
+	}
+	ajouter(a, cle_colonnes(a, slot),
+			insertion ? (Datum) 0 : objet, insertion,
+			insertion ? objet : (Datum) 0, !insertion,
+			n > 0 ? PointerGetDatum(construct_array(presents, n, TEXTOID, -1, false, TYPALIGN_INT)) : (Datum) 0,
+			n == 0);
+}
+
 /* who and when: once a statement */
 static void
 qui_et_quand(Audit *a, const char *operation)
@@ -791,6 +907,8 @@ arguments(Audit *a, Trigger *tg)
 	for (i = 0; i < a->n_cles; i++)
 		a->cles_att[i] = colonne_nommee(a, a->cles[i], "key");
 	a->to_jsonb_col = palloc0(sizeof(FmgrInfo *) * Max(a->desc->natts, 1));
+	a->genre = palloc0(sizeof(int) * Max(a->desc->natts, 1));
+	a->perso_col = palloc0(sizeof(bool) * Max(a->desc->natts, 1));
 	a->n_perso = tg->tgnargs - 1;
 	a->perso = a->n_perso > 0 ? tg->tgargs + 1 : NULL;
 	a->perso_att = palloc(sizeof(int) * Max(a->n_perso, 1));
@@ -798,8 +916,12 @@ arguments(Audit *a, Trigger *tg)
 	for (i = 0; i < a->n_perso; i++)
 	{
 		a->perso_att[i] = colonne_nommee(a, a->perso[i], "personal");
+		a->perso_col[a->perso_att[i] - 1] = true;
 		noms[i] = CStringGetTextDatum(a->perso[i]);
 	}
+	for (i = 0; i < a->desc->natts; i++)
+		if (!TupleDescAttr(a->desc, i)->attisdropped)
+			a->genre[i] = genre_de(TupleDescAttr(a->desc, i));
 	a->perso_tableau = PointerGetDatum(construct_array(noms, Max(a->n_perso, 0), TEXTOID, -1, false, TYPALIGN_INT));
 	a->ignorer[0] = "modifie_le";
 	a->att_ignore = 0;

@@ -70,8 +70,12 @@ END
 $$;
 
 
+CREATE DOMAIN essai_entier AS integer CHECK (VALUE >= 0);
 CREATE TABLE essai_audit (
 	a integer, b text, c date, n numeric, j jsonb, nud text, perso2 text, modifie_le timestamptz,
+	-- every type the C trigger turns into jsonb itself, and others it hands to to_jsonb
+	v boolean, s smallint, g bigint, tz timestamptz, tsn timestamp, nm name, vc varchar(10), bc char(4),
+	e flux.etat_orientation, d essai_entier, arr integer[], tx flux.taux, jn jsonb,
 	PRIMARY KEY (a, b));
 CREATE TRIGGER c_i AFTER INSERT ON essai_audit REFERENCING NEW TABLE AS nouvelles
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('a,b', 'nud', 'perso2');
@@ -105,19 +109,25 @@ CREATE FUNCTION pg_temp.memes(message text) RETURNS text LANGUAGE sql AS $$
 $$;
 
 INSERT INTO essai_audit VALUES
-	(1, 'x', '2024-03-04', 1.50, '{"k": null, "l": [1, null]}', '074912345678', NULL, now()),
-	(2, 'y,z', NULL, NULL, NULL, NULL, 'secret', now()),
-	(3, '', '2025-01-01', 0, '"s"', NULL, NULL, NULL);
-SELECT pg_temp.memes('INSERT: the same rows (NULLs stripped, personal columns named, commas in a key)');
-SELECT is((SELECT count(*) FROM flux.audit WHERE relation = 'essai_audit'), 3::bigint, 'INSERT: one row a row');
+	(1, 'x', '2024-03-04', 1.50, '{"k": null, "l": [1, null]}', '074912345678', NULL, now(),
+	 true, -3, 9007199254740993, '2025-03-04 10:11:12.5+01', '2025-03-04 10:11:12', 'nom', 'vc', 'ab',
+	 'acceptee', 7, '{1,NULL,3}', '12,5 %', 'null'),
+	(2, 'y,z', NULL, NULL, NULL, NULL, 'secret', now(),
+	 false, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"a": {"b": null}}'),
+	(3, '', '2025-01-01', 'NaN', '"s"', NULL, NULL, NULL,
+	 NULL, 32767, -1, 'infinity', '-infinity', NULL, '', 'abcd', 'proposee', 0, '{}', '0%', '[null, {"c": null}]'),
+	(4, 'w', '2025-01-02', '-Infinity', NULL, NULL, NULL, NULL,
+	 NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+SELECT pg_temp.memes('INSERT: the same rows (NULLs stripped, nested ones too, personal columns named, commas in a key; booleans, integers, numerics and their NaN and infinities, timestamps and their infinities, names, strings, enums, a domain, arrays, flux.taux, a JSON null)');
+SELECT is((SELECT count(*) FROM flux.audit WHERE relation = 'essai_audit'), 4::bigint, 'INSERT: one row a row');
 
 UPDATE essai_audit SET n = 1.500 WHERE a = 1;				-- equal as jsonb: nothing changed
 UPDATE essai_audit SET j = 'null' WHERE a = 2;				-- SQL NULL to JSON null: the same in the row's jsonb
 UPDATE essai_audit SET modifie_le = now() + interval '1 day';	-- modifie_le alone: nothing
 SELECT pg_temp.memes('UPDATE: a numeric of another scale, SQL NULL to JSON null and modifie_le alone record nothing');
-SELECT is((SELECT count(*) FROM flux.audit WHERE relation = 'essai_audit'), 3::bigint, 'UPDATE: nothing recorded for them');
+SELECT is((SELECT count(*) FROM flux.audit WHERE relation = 'essai_audit'), 4::bigint, 'UPDATE: nothing recorded for them');
 
-UPDATE essai_audit SET c = c + 1, j = '{"k": 1}', nud = 'autre' WHERE a IN (1, 3);
+UPDATE essai_audit SET c = c + 1, j = '{"k": 1}', nud = 'autre', v = NOT v, g = g + 1, e = 'refusee', bc = 'x', tx = '13%' WHERE a IN (1, 3);
 UPDATE essai_audit SET perso2 = NULL WHERE a = 2;			-- a personal column alone
 SELECT pg_temp.memes('UPDATE: the changed columns, before and after, the personal ones named only');
 
@@ -127,7 +137,7 @@ SELECT is((SELECT array_agg(cle || ':' || (avant IS NOT NULL) || (apres IS NOT N
 			WHERE relation = 'essai_audit' AND operation = 'UPDATE' AND (avant ? 'a' OR apres ? 'a')),
 		  '{"12,y,z:falsetrue","2,y,z:truefalse"}', 'UPDATE of a key: two rows, the old key before, the new one after');
 
-DELETE FROM essai_audit WHERE a = 3;
+DELETE FROM essai_audit WHERE a IN (3, 4);
 TRUNCATE essai_audit;
 SELECT pg_temp.memes('DELETE and TRUNCATE: the same rows');
 
