@@ -465,6 +465,136 @@ memes_valeurs(Audit *a, TupleTableSlot *ancien, TupleTableSlot *nouveau)
 	return true;
 }
 
+/*
+ * How to_jsonb turns a column into jsonb (jsonb_categorize_type and
+ * datum_to_jsonb, src/backend/utils/adt/jsonb.c), for the types of the
+ * audited tables, done here without a call of to_jsonb per column:
+ * booleans, integers and numerics are JSON booleans and numbers (a numeric
+ * NaN or infinity its text), dates and timestamps their ISO text
+ * (JsonEncodeDateTime), text and enums their text (an enum with a cast to
+ * json aside); any other type, a domain included, goes through to_jsonb.
+ */
+typedef enum
+{
+	G_AUTRE = 0, G_BOOL, G_INT2, G_INT4, G_INT8, G_NUMERIC, G_TEXTE, G_NOM, G_DATE, G_ENUM
+} GenreColonne;
+
+static GenreColonne
+genre_de(Form_pg_attribute att)
+{
+	CoercionPathType chemin;
+	Oid			fonction;
+
+	switch (att->atttypid)
+	{
+		case BOOLOID:
+			return G_BOOL;
+		case INT2OID:
+			return G_INT2;
+		case INT4OID:
+			return G_INT4;
+		case INT8OID:
+			return G_INT8;
+		case NUMERICOID:
+			return G_NUMERIC;
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+			return G_TEXTE;
+		case NAMEOID:
+			return G_NOM;
+		case DATEOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			return G_DATE;
+		default:
+			if (get_typtype(att->atttypid) != TYPTYPE_ENUM)
+				return G_AUTRE;
+			/* to_jsonb uses a user-defined cast to json when there is one */
+			chemin = find_coercion_pathway(JSONOID, att->atttypid, COERCION_EXPLICIT, &fonction);
+			return chemin == COERCION_PATH_FUNC && OidIsValid(fonction) ? G_AUTRE : G_ENUM;
+	}
+}
+
+/* a column's value as a scalar, by its genre (not G_AUTRE) */
+static void
+scalaire(GenreColonne g, Oid type, Datum d, JsonbValue *v)
+{
+	char	   *t;
+	Numeric		n;
+
+	switch (g)
+	{
+		case G_BOOL:
+			v->type = jbvBool;
+			v->val.boolean = DatumGetBool(d);
+			return;
+		case G_INT2:
+			v->type = jbvNumeric;
+			v->val.numeric = int64_to_numeric(DatumGetInt16(d));
+			return;
+		case G_INT4:
+			v->type = jbvNumeric;
+			v->val.numeric = int64_to_numeric(DatumGetInt32(d));
+			return;
+		case G_INT8:
+			v->type = jbvNumeric;
+			v->val.numeric = int64_to_numeric(DatumGetInt64(d));
+			return;
+		case G_NUMERIC:
+			n = DatumGetNumeric(d);
+			if (!numeric_is_nan(n) && !numeric_is_inf(n))
+			{
+				v->type = jbvNumeric;
+				v->val.numeric = n;
+				return;
+			}
+			t = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(n)));
+			break;
+		case G_TEXTE:
+			t = TextDatumGetCString(d);
+			break;
+		case G_NOM:
+			t = pstrdup(NameStr(*DatumGetName(d)));
+			break;
+		case G_DATE:
+			t = JsonEncodeDateTime(NULL, d, type, NULL);
+			break;
+		case G_ENUM:
+			t = DatumGetCString(DirectFunctionCall1(enum_out, d));
+			break;
+		default:
+			elog(ERROR, "flux.auditer: no scalar for a column of type %u", type);
+			return;
+	}
+	v->type = jbvString;
+	v->val.string.val = t;
+	v->val.string.len = strlen(t);
+}
+
+/* two scalars as jsonb compares them: distinct? (a deterministic collation: equal text is equal bytes) */
+static bool
+scalaires_distincts(JsonbValue *x, JsonbValue *y)
+{
+	if (x->type != y->type)
+		return true;
+	switch (x->type)
+	{
+		case jbvNull:
+			return false;
+		case jbvBool:
+			return x->val.boolean != y->val.boolean;
+		case jbvNumeric:
+			return DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(x->val.numeric),
+													 NumericGetDatum(y->val.numeric))) != 0;
+		case jbvString:
+			return x->val.string.len != y->val.string.len ||
+				memcmp(x->val.string.val, y->val.string.val, x->val.string.len) != 0;
+		default:
+			return true;
+	}
+}
+
 /* a column's value as jsonb (to_jsonb of its type), or NULL for SQL NULL */
 static Jsonb *
 colonne_jsonb(Audit *a, int i, Datum v, bool nul)
@@ -611,11 +741,39 @@ ligne_modifiee(Audit *a, TupleTableSlot *ancien, TupleTableSlot *nouveau)
 			(ancien->tts_isnull[i] ||
 			 datum_image_eq(ancien->tts_values[i], nouveau->tts_values[i], att->attbyval, att->attlen)))
 			continue;
+		if (a->genre[i] != G_AUTRE)
+		{
+			/* the two values as to_jsonb makes them, compared as jsonb compares scalars */
+			JsonbValue	va;
+			JsonbValue	vn;
+
+			if (ancien->tts_isnull[i])
+				va.type = jbvNull;
+			else
+				scalaire(a->genre[i], att->atttypid, ancien->tts_values[i], &va);
+			if (nouveau->tts_isnull[i])
+				vn.type = jbvNull;
+			else
+				scalaire(a->genre[i], att->atttypid, nouveau->tts_values[i], &vn);
+			if (!scalaires_distincts(&va, &vn))
+				continue;
+			if (a->perso_col[i])
+			{
+				changes_perso[n_changes_perso++] = CStringGetTextDatum(NameStr(att->attname));
+				continue;
+			}
+			cle.type = jbvString;
+			cle.val.string.val = NameStr(att->attname);
+			cle.val.string.len = strlen(NameStr(att->attname));
+			pousser(&etat_avant, &ouvert_avant, &cle, &va);
+			pousser(&etat_apres, &ouvert_apres, &cle, &vn);
+			continue;
+		}
 		x = colonne_jsonb(a, i, ancien->tts_values[i], ancien->tts_isnull[i]);
 		y = colonne_jsonb(a, i, nouveau->tts_values[i], nouveau->tts_isnull[i]);
 		if (!jsonb_distincts(x, y))
 			continue;
-		if (parmi(NameStr(att->attname), a->perso, a->n_perso))
+		if (a->perso_col[i])
 		{
 			changes_perso[n_changes_perso++] = CStringGetTextDatum(NameStr(att->attname));
 			continue;
@@ -647,113 +805,6 @@ ligne_modifiee(Audit *a, TupleTableSlot *ancien, TupleTableSlot *nouveau)
 	}
 	if (!nul[0] || !nul[1] || !nul[2])
 		ajouter(a, cn, d[0], nul[0], d[1], nul[1], d[2], nul[2]);
-}
-
-/*
- * How to_jsonb turns a column into jsonb (jsonb_categorize_type and
- * datum_to_jsonb, src/backend/utils/adt/jsonb.c), for the types of the
- * audited tables, done here without a call of to_jsonb per column:
- * booleans, integers and numerics are JSON booleans and numbers (a numeric
- * NaN or infinity its text), dates and timestamps their ISO text
- * (JsonEncodeDateTime), text and enums their text (an enum with a cast to
- * json aside); any other type, a domain included, goes through to_jsonb.
- */
-typedef enum
-{
-	G_AUTRE = 0, G_BOOL, G_INT2, G_INT4, G_INT8, G_NUMERIC, G_TEXTE, G_NOM, G_DATE, G_ENUM
-} GenreColonne;
-
-static GenreColonne
-genre_de(Form_pg_attribute att)
-{
-	CoercionPathType chemin;
-	Oid			fonction;
-
-	switch (att->atttypid)
-	{
-		case BOOLOID:
-			return G_BOOL;
-		case INT2OID:
-			return G_INT2;
-		case INT4OID:
-			return G_INT4;
-		case INT8OID:
-			return G_INT8;
-		case NUMERICOID:
-			return G_NUMERIC;
-		case TEXTOID:
-		case VARCHAROID:
-		case BPCHAROID:
-			return G_TEXTE;
-		case NAMEOID:
-			return G_NOM;
-		case DATEOID:
-		case TIMESTAMPOID:
-		case TIMESTAMPTZOID:
-			return G_DATE;
-		default:
-			if (get_typtype(att->atttypid) != TYPTYPE_ENUM)
-				return G_AUTRE;
-			/* to_jsonb uses a user-defined cast to json when there is one */
-			chemin = find_coercion_pathway(JSONOID, att->atttypid, COERCION_EXPLICIT, &fonction);
-			return chemin == COERCION_PATH_FUNC && OidIsValid(fonction) ? G_AUTRE : G_ENUM;
-	}
-}
-
-/* a column's value as a scalar, by its genre (not G_AUTRE) */
-static void
-scalaire(GenreColonne g, Oid type, Datum d, JsonbValue *v)
-{
-	char	   *t;
-	Numeric		n;
-
-	switch (g)
-	{
-		case G_BOOL:
-			v->type = jbvBool;
-			v->val.boolean = DatumGetBool(d);
-			return;
-		case G_INT2:
-			v->type = jbvNumeric;
-			v->val.numeric = int64_to_numeric(DatumGetInt16(d));
-			return;
-		case G_INT4:
-			v->type = jbvNumeric;
-			v->val.numeric = int64_to_numeric(DatumGetInt32(d));
-			return;
-		case G_INT8:
-			v->type = jbvNumeric;
-			v->val.numeric = int64_to_numeric(DatumGetInt64(d));
-			return;
-		case G_NUMERIC:
-			n = DatumGetNumeric(d);
-			if (!numeric_is_nan(n) && !numeric_is_inf(n))
-			{
-				v->type = jbvNumeric;
-				v->val.numeric = n;
-				return;
-			}
-			t = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(n)));
-			break;
-		case G_TEXTE:
-			t = TextDatumGetCString(d);
-			break;
-		case G_NOM:
-			t = pstrdup(NameStr(*DatumGetName(d)));
-			break;
-		case G_DATE:
-			t = JsonEncodeDateTime(NULL, d, type, NULL);
-			break;
-		case G_ENUM:
-			t = DatumGetCString(DirectFunctionCall1(enum_out, d));
-			break;
-		default:
-			elog(ERROR, "flux.auditer: no scalar for a column of type %u", type);
-			return;
-	}
-	v->type = jbvString;
-	v->val.string.val = t;
-	v->val.string.len = strlen(t);
 }
 
 /*
