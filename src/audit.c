@@ -23,6 +23,11 @@
  *	 and its new one (apres);
  *	 a TRUNCATE records one row without key.
  *
+ * Each row is read from the transition tables column by column: the
+ * columns of booleans, integers, numerics, dates and timestamps, text and
+ * enums are turned into jsonb values here, as to_jsonb would (see
+ * genre_de); the other types, domains included, through to_jsonb.
+ *
  * Who and when, once per statement: clock time at the end of the
  * statement, the top transaction's id (pg_current_xact_id), session_user,
  * the role acted for (flux.appelant: the role of SET ROLE, else the login)
@@ -35,7 +40,9 @@
  * an array subquery per row), about 25 us a row on the deadline sweep and
  * 140 us for a single-row UPDATE, most of it planning and starting that
  * statement and reading the partner twice.  A row whose columns are all
- * binary-equal but modifie_le is now skipped before any jsonb is built.
+ * binary-equal but modifie_le is now skipped before any jsonb is built,
+ * and of an updated row only the columns that are not binary-equal are
+ * compared.
  *
  * flux.audit_ecart (ancien jsonb, nouveau jsonb, perso text[], ignorer
  * text[]): the keys are those of the new row (of the old one when there is

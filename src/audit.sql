@@ -42,9 +42,9 @@
  * touching an orientation to order concurrent steps) is not recorded.
  *
  * Linear: the trigger is C (src/audit.c, which says the rule row by row):
- * it reads the transition tables once, turns each row into jsonb once,
- * pairs the old and new rows of an UPDATE in the order PostgreSQL keeps
- * them, and writes every row of the statement with one INSERT ... SELECT
+ * it reads the transition tables once, builds each row's jsonb column by
+ * column, pairs the old and new rows of an UPDATE in the order PostgreSQL
+ * keeps them (comparing only the columns that are not binary-equal), and writes every row of the statement with one INSERT ... SELECT
  * over a tuplestore, planned once per session (docs/performance.md, "The
  * audit").  PL/pgSQL until 0.12.0: 25 us a row on the deadline sweep, 140
  * us for a single-row UPDATE.
