@@ -86,6 +86,8 @@
 #include "utils/tuplestore.h"
 #include "utils/xid8.h"
 
+#include "orientation.h"
+
 /* the elements of a text[] argument, checked: one dimension, no NULL */
 static int
 noms(ArrayType *tableau, const char *quoi, char ***sortie)
@@ -298,21 +300,6 @@ enum
 static SPIPlanPtr plan_partenaire = NULL;
 static SPIPlanPtr plan_ecrire = NULL;
 static TupleDesc desc_lignes = NULL;
-
-static SPIPlanPtr
-preparer(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
-{
-	if (*plan == NULL)
-	{
-		SPIPlanPtr	p = SPI_prepare(sql, nargs, argtypes);
-
-		if (p == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(p);
-		*plan = p;
-	}
-	return *plan;
-}
 
 /* the rows the trigger writes: a descriptor kept for the session */
 static TupleDesc
@@ -907,7 +894,7 @@ qui_et_quand(Audit *a, const char *operation)
 
 	/* the partner the role acts for (flux.reservataire_courant, flux.epci_courant) */
 	arg[0] = a->commun[L_APPELANT];
-	if (SPI_execute_plan(preparer(&plan_partenaire,
+	if (SPI_execute_plan(OrientationPreparer(&plan_partenaire,
 								  "SELECT p.reservataire_id, p.epci FROM flux.partenaire p"
 								  " WHERE p.login OPERATOR(pg_catalog.=) $1",
 								  1, argtypes),
@@ -1094,7 +1081,7 @@ flux_auditer(PG_FUNCTION_ARGS)
 		enr->reldata = a.lignes;
 		if (SPI_register_relation(enr) != SPI_OK_REL_REGISTER)
 			elog(ERROR, "SPI_register_relation failed");
-		if (SPI_execute_plan(preparer(&plan_ecrire,
+		if (SPI_execute_plan(OrientationPreparer(&plan_ecrire,
 									  "INSERT INTO flux.audit (quand, transaction_id, relation, operation, cle, login,"
 									  " appelant, reservataire_id, epci, avant, apres, donnees_personnelles)"
 									  " SELECT l.quand, l.transaction_id, l.relation, l.operation, l.cle, l.login,"
