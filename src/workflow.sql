@@ -495,6 +495,10 @@ CREATE TRIGGER orientation_avant_modification
 CREATE FUNCTION flux.orientation_historiser() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, flux, pg_temp
+	-- the old and new rows of an UPDATE pair up on the key, one for one,
+	-- which the planner cannot know of transition tables: it guessed a
+	-- merge join (two sorts) for a hash join's work (bench/workflow)
+	SET enable_mergejoin = off
 AS $$
 DECLARE
 	origine text;
