@@ -132,6 +132,11 @@ CREATE OR REPLACE FUNCTION flux.orientation_compter() RETURNS trigger
 	-- a bulk INSERT hands it 100 000 rows: hash them, do not sort them on disk
 	SET work_mem = '64MB'
 AS $$
+DECLARE
+	vacances bigint[];
+	dates date[];
+	destinations bigint[];
+	signes integer[];
 BEGIN
 	IF TG_OP = 'INSERT' THEN
 		-- the bulk path: the new rows grouped by destination and segments
@@ -163,10 +168,23 @@ BEGIN
 		RETURN NULL;
 	END IF;
 	-- the changes of state: the rows that now count (+1, their new columns)
-	-- and those that no longer do (-1, their old ones), grouped on the
-	-- units' plain columns first, straight from the transition tables (no
-	-- second read of the orientations by id: 0.13.0 spent a third of the
-	-- trigger there), netted per counter
+	-- and those that no longer do (-1, their old ones), straight from the
+	-- transition tables (0.13.0 read every orientation again by id); most
+	-- single-row steps change no count and stop here
+	SELECT array_agg(CASE WHEN p.maintenant THEN n.vacance_id ELSE a.vacance_id END),
+		   array_agg(CASE WHEN p.maintenant THEN n.date_orientation ELSE a.date_orientation END),
+		   array_agg(CASE WHEN p.maintenant THEN n.convention_id ELSE a.convention_id END),
+		   array_agg(CASE WHEN p.maintenant THEN 1 ELSE -1 END)
+	  INTO vacances, dates, destinations, signes
+	  FROM nouvelles n JOIN anciennes a ON a.id = n.id
+	  LEFT JOIN flux.convention c ON c.id = n.convention_id
+	 CROSS JOIN LATERAL (SELECT flux.compte_au_quota(n.etat, n.hors_flux, c.refus_compte_quota) AS maintenant,
+								flux.compte_au_quota(a.etat, a.hors_flux, c.refus_compte_quota) AS avant) p
+	 WHERE p.maintenant <> p.avant;
+	IF vacances IS NULL THEN
+		RETURN NULL;
+	END IF;
+	-- grouped on the units' plain columns first, netted per counter
 	PERFORM flux.compteur_ecrire(array_agg(ROW(d.bailleur_id, d.departement, d.annee, d.destination,
 													d.dimension, d.valeur, d.n)::flux.compteur_orientation))
 	  FROM (
@@ -179,20 +197,11 @@ BEGIN
 				SELECT l.bailleur_id, l.departement, extract(year FROM t.date_orientation)::integer AS annee,
 					   coalesce(t.convention_id, 0) AS dest, l.qpv, l.nbpiece, l.finan, l.cus, l.depcom, l.construct,
 					   sum(t.signe) AS n
-				  FROM (
-					SELECT CASE WHEN p.maintenant THEN n.vacance_id ELSE a.vacance_id END AS vacance_id,
-						   CASE WHEN p.maintenant THEN n.date_orientation ELSE a.date_orientation END AS date_orientation,
-						   CASE WHEN p.maintenant THEN n.convention_id ELSE a.convention_id END AS convention_id,
-						   CASE WHEN p.maintenant THEN 1 ELSE -1 END AS signe
-					  FROM nouvelles n JOIN anciennes a ON a.id = n.id
-					  LEFT JOIN flux.convention c ON c.id = n.convention_id
-					 CROSS JOIN LATERAL (SELECT flux.compte_au_quota(n.etat, n.hors_flux, c.refus_compte_quota) AS maintenant,
-												flux.compte_au_quota(a.etat, a.hors_flux, c.refus_compte_quota) AS avant) p
-					 WHERE p.maintenant <> p.avant) t
+				  FROM unnest(vacances, dates, destinations, signes)
+					 AS t(vacance_id, date_orientation, convention_id, signe)
 				 -- each unit by its keys (OFFSET 0: never a hash of the whole
-				 -- table, which the planner chose for a sweep of 1 200 rows of
-				 -- 20 000, knowing nothing of how many rows of the transition
-				 -- tables pair up)
+				 -- table, which the planner chose for a sweep of 1 200 rows
+				 -- out of 20 000 units)
 				 CROSS JOIN LATERAL (
 					SELECT l.bailleur_id, l.departement, l.qpv, l.nbpiece, l.finan, l.cus, l.depcom, l.construct
 					  FROM flux.vacance v JOIN flux.logement l ON l.id = v.logement_id
@@ -207,7 +216,6 @@ BEGIN
 	RETURN NULL;
 END
 $$;
-
 -- ---------------------------------------------------------------------------
 -- (section of the audit)
 -- ---------------------------------------------------------------------------

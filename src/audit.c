@@ -664,21 +664,50 @@ cle_colonnes(Audit *a, TupleTableSlot *slot)
 	for (i = 0; i < a->n_cles; i++)
 	{
 		int			k = a->cles_att[i] - 1;
-		Jsonb	   *j = colonne_jsonb(a, k, slot->tts_values[k], slot->tts_isnull[k]);
+		Datum		d = slot->tts_values[k];
 		JsonbValue	v;
 		char	   *t;
 
-		if (j == NULL)
+		if (slot->tts_isnull[k])
 			continue;
-		valeur_de(j, &v);
-		if ((t = texte_jsonb(&v)) == NULL)
-			continue;
+		/* an integer key (every table's but one): its decimal digits, as jsonb prints the number */
+		if (a->genre[k] == G_INT8 || a->genre[k] == G_INT4 || a->genre[k] == G_INT2)
+			t = psprintf(INT64_FORMAT, a->genre[k] == G_INT8 ? DatumGetInt64(d) :
+						 a->genre[k] == G_INT4 ? (int64) DatumGetInt32(d) : (int64) DatumGetInt16(d));
+		else
+		{
+			if (a->genre[k] != G_AUTRE)
+				scalaire(a->genre[k], TupleDescAttr(a->desc, k)->atttypid, d, &v);
+			else
+				valeur_de(colonne_jsonb(a, k, d, false), &v);
+			if ((t = texte_jsonb(&v)) == NULL)
+				continue;
+		}
 		if (!premier)
 			appendStringInfoChar(&s, ',');
 		appendStringInfoString(&s, t);
 		premier = false;
 	}
 	return s.data;
+}
+
+/* are the key columns of two rows binary-equal (then so are their keys)? */
+static bool
+meme_cle(Audit *a, TupleTableSlot *x, TupleTableSlot *y)
+{
+	int			i;
+
+	for (i = 0; i < a->n_cles; i++)
+	{
+		int			k = a->cles_att[i] - 1;
+		Form_pg_attribute att = TupleDescAttr(a->desc, k);
+
+		if (x->tts_isnull[k] != y->tts_isnull[k] ||
+			(!x->tts_isnull[k] &&
+			 !datum_image_eq(x->tts_values[k], y->tts_values[k], att->attbyval, att->attlen)))
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -706,7 +735,7 @@ ligne_modifiee(Audit *a, TupleTableSlot *ancien, TupleTableSlot *nouveau)
 	if (memes_valeurs(a, ancien, nouveau))
 		return;
 	ca = cle_colonnes(a, ancien);
-	cn = cle_colonnes(a, nouveau);
+	cn = meme_cle(a, ancien, nouveau) ? ca : cle_colonnes(a, nouveau);
 	if (strcmp(ca, cn) != 0)
 	{
 		Jsonb	   *ja = en_jsonb(a, ancien);
