@@ -6,7 +6,7 @@
 #
 # Notifications reach a listener only at commit, so this cannot be a pgTAP
 # file: two databases, one with the C trigger, one with 0.13.0's function
-# (test/notifications_c/notifier_0_13.sql) in its place, run the same writes
+# (test/notifications_c/notifier_0_13.psql) in its place, run the same writes
 # (test/notifications_c/ecritures.psql: 48 orientations in one statement in
 # no order of id, to four conventions of two bailleurs, direct and
 # delegated, and hors flux; changes of state several at once, rows of a
@@ -31,7 +31,7 @@ for db in flux_notif_c flux_notif_sql; do
 	q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
 	q -d "$db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION flux"
 done
-q -d flux_notif_sql -f test/notifications_c/notifier_0_13.sql >/dev/null
+q -d flux_notif_sql -f test/notifications_c/notifier_0_13.psql >/dev/null
 [[ $(q -d flux_notif_c -c "SELECT l.lanname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_language l ON l.oid = p.prolang
 	WHERE t.tgrelid = 'flux.orientation'::regclass AND t.tgname LIKE 'orientation_notifier_%' GROUP BY 1") == c ]]
 ok $? "flux.orientation's notification triggers run flux.orientation_notifier, in C"
