@@ -89,11 +89,39 @@ par_id(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* a state, as to_json writes an enum: its label, a JSON string */
-static void
-ajouter_etat(StringInfo s, Oid label)
+/*
+ * The states of a statement as to_json writes an enum (its label, a JSON
+ * string), each looked up in the catalog once per statement, not once per
+ * payload: flux.etat_orientation has ten labels
+ */
+#define ETATS_MAX 32
+typedef struct Etats
 {
-	escape_json(s, DatumGetCString(DirectFunctionCall1(enum_out, ObjectIdGetDatum(label))));
+	int			n;
+	Oid			label[ETATS_MAX];
+	char	   *json[ETATS_MAX];
+} Etats;
+
+static void
+ajouter_etat(StringInfo s, Etats *etats, Oid label)
+{
+	int			i;
+	StringInfoData j;
+
+	for (i = 0; i < etats->n; i++)
+		if (etats->label[i] == label)
+		{
+			appendStringInfoString(s, etats->json[i]);
+			return;
+		}
+	initStringInfo(&j);
+	escape_json(&j, DatumGetCString(DirectFunctionCall1(enum_out, ObjectIdGetDatum(label))));
+	if (etats->n < ETATS_MAX)
+	{
+		etats->label[etats->n] = label;
+		etats->json[etats->n++] = j.data;
+	}
+	appendStringInfoString(s, j.data);
 }
 
 /* the conventions of the events, in one query: convention -> destinataires */
@@ -246,6 +274,7 @@ flux_orientation_notifier(PG_FUNCTION_ARGS)
 	Evenement  *ev;
 	HTAB	   *conventions;
 	StringInfoData s;
+	Etats		etats;
 	int			n;
 	int			i;
 	Oid			etat_type;
@@ -286,6 +315,7 @@ flux_orientation_notifier(PG_FUNCTION_ARGS)
 	/* NOTIFY as pg_notify sends it */
 	PreventCommandDuringRecovery("NOTIFY");
 	initStringInfo(&s);
+	etats.n = 0;
 	for (i = 0; i < n; i++)
 	{
 		Destinataires *d = hash_search(conventions, &ev[i].convention, HASH_FIND, NULL);
@@ -311,9 +341,9 @@ flux_orientation_notifier(PG_FUNCTION_ARGS)
 		{
 			appendStringInfo(&s, "{\"evenement\":\"etat\",\"orientation_id\":" INT64_FORMAT
 							 ",\"convention_id\":" INT64_FORMAT ",\"de\":", ev[i].id, ev[i].convention);
-			ajouter_etat(&s, ev[i].de);
+			ajouter_etat(&s, &etats, ev[i].de);
 			appendStringInfoString(&s, ",\"vers\":");
-			ajouter_etat(&s, ev[i].vers);
+			ajouter_etat(&s, &etats, ev[i].vers);
 			appendStringInfoChar(&s, '}');
 			notifier("flux_reservataire_", d->reservataire, s.data);
 			notifier("flux_bailleur_", d->bailleur, s.data);
