@@ -33,7 +33,7 @@ RELEASED     = sql/flux--0.1.0.sql sql/flux--0.1.0--0.2.0.sql sql/flux--0.2.0--0
                sql/flux--0.6.0--0.7.0.sql sql/flux--0.7.0--0.8.0.sql sql/flux--0.8.0--0.9.0.sql \
                sql/flux--0.9.0--0.10.0.sql sql/flux--0.10.0--0.11.0.sql \
                sql/flux--0.11.0--0.12.0.sql sql/flux--0.12.0--0.13.0.sql \
-               sql/flux--0.13.0--0.14.0.sql
+               sql/flux--0.13.0--0.14.0.sql sql/flux--0.14.0--0.15.0.sql
 DATA_built   = sql/flux--$(EXTVERSION).sql
 DATA         = $(RELEASED)
 DOCS         =
