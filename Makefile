@@ -17,7 +17,7 @@ OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 # their triggers and functions, then the views.  The install script
 # sql/flux--$(EXTVERSION).sql is src/installation.sql (the checks of a fresh
 # install) followed by these files.
-CONCERNS     = src/taux.sql src/calendrier.sql src/repartition.sql src/taux_regles.sql \
+CONCERNS     = src/flux.sql src/taux.sql src/calendrier.sql src/repartition.sql src/taux_regles.sql \
                src/etalement.sql src/offre.sql src/decompte.sql src/moteur.sql \
                src/modele.sql src/partenaires.sql src/rpls.sql src/assiette.sql src/prevision.sql src/plafonds.sql src/parts.sql \
                src/conversion.sql src/workflow.sql src/notifications.sql src/orientation.sql src/audit.sql \
@@ -46,9 +46,12 @@ ISOLATION    = concurrence rpls_concurrence bail_concurrent candidats_concurrent
 ISOLATION_OPTS = --encoding=UTF8
 CONTRIB_TESTDB = flux_regression
 
+# FLUX_VERSION: the library knows its release (flux.version(), and the check
+# at load against the installed SQL, src/flux.c).
 # PostgreSQL's headers are system headers (-isystem): some of their inline
 # functions trip -Wextra, and our own code is held to -Wall -Wextra in full.
-PG_CPPFLAGS  = -I$(srcdir)/src -isystem $(includedir_server) -Wall -Wextra
+PG_CPPFLAGS  = -I$(srcdir)/src -isystem $(includedir_server) -Wall -Wextra \
+               -DFLUX_VERSION='"$(EXTVERSION)"'
 EXTRA_CLEAN  = results regression.diffs regression.out output_iso
 
 # No LLVM bitcode: the kernels are tiny and the JIT toolchain is not needed.
@@ -61,6 +64,9 @@ include $(PGXS)
 sql/flux--$(EXTVERSION).sql: src/installation.sql $(CONCERNS)
 	{ printf '%s\n' '\echo Use "CREATE EXTENSION flux" to load this file. \quit'; \
 	  for f in src/installation.sql $(CONCERNS); do echo; cat $$f; done; } >$@
+
+# the library's version comes from flux.control
+src/flux.o: flux.control
 
 .PHONY: prove
 prove:

@@ -69,3 +69,37 @@ SELECT orientation_id, attribue, bail, quartile FROM bilan_orientation ORDER BY 
 UPDATE candidature SET decision_caleol = 'attribution', rang_caleol = 1, date_caleol = '2025-03-12' WHERE id = 80021;
 SELECT id, attributaire_id FROM orientation ORDER BY 1;
 RESET search_path;
+
+-- the library refuses, at load, the SQL of another release, and names the
+-- ALTER EXTENSION to run (src/flux.c); \c starts a new backend, which loads
+-- the library again
+SET client_min_messages = warning;
+DROP EXTENSION flux CASCADE;
+CREATE EXTENSION flux VERSION '0.14.0';
+RESET client_min_messages;
+\c
+-- fails: 55000, the library of the current release and the SQL of 0.14.0
+SELECT '3%'::flux.taux;
+-- a placeholder set by a role that is not a superuser does not turn it off
+CREATE ROLE flux_upgrade_verif;
+SET ROLE flux_upgrade_verif;
+SET flux.verifier_version = off;
+-- fails: 55000 still
+SELECT '3%'::flux.taux;
+RESET ROLE;
+DROP ROLE flux_upgrade_verif;
+-- a superuser may turn it off, to read or dump the data before updating
+SET flux.verifier_version = off;
+SELECT '3%'::flux.taux;
+\c
+ALTER EXTENSION flux UPDATE;
+\c
+SELECT flux.version() OPERATOR(pg_catalog.=) extversion AS meme_version, flux.version() IS NOT NULL AS connue
+  FROM pg_extension WHERE extname = 'flux';
+SHOW flux.verifier_version;
+-- fails: 42501, only a superuser turns the check off
+CREATE ROLE flux_upgrade_verif;
+SET ROLE flux_upgrade_verif;
+SET flux.verifier_version = off;
+RESET ROLE;
+DROP ROLE flux_upgrade_verif;
