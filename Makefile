@@ -17,7 +17,7 @@ OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 # their triggers and functions, then the views.  The install script
 # sql/flux--$(EXTVERSION).sql is src/installation.sql (the checks of a fresh
 # install) followed by these files.
-CONCERNS     = src/flux.sql src/taux.sql src/calendrier.sql src/repartition.sql src/taux_regles.sql \
+CONCERNS     = src/flux.sql src/restauration.sql src/taux.sql src/calendrier.sql src/repartition.sql src/taux_regles.sql \
                src/etalement.sql src/offre.sql src/decompte.sql src/moteur.sql \
                src/modele.sql src/partenaires.sql src/rpls.sql src/assiette.sql src/prevision.sql src/plafonds.sql src/parts.sql \
                src/conversion.sql src/workflow.sql src/notifications.sql src/orientation.sql src/audit.sql \

@@ -190,7 +190,9 @@ COMMENT ON FUNCTION flux.plan_patrimoine_verifier() IS
 
 CREATE TRIGGER plan_patrimoine_verifier
 	BEFORE INSERT OR UPDATE ON flux.plan_patrimoine
-	FOR EACH ROW EXECUTE FUNCTION flux.plan_patrimoine_verifier();
+	FOR EACH ROW
+	WHEN (NOT flux.restauration('flux.plan_patrimoine'))
+	EXECUTE FUNCTION flux.plan_patrimoine_verifier();
 
 --------------------------------------------------------------------------
 -- The rule of 0.10.0, and the functions over the stock

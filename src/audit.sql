@@ -148,7 +148,9 @@ COMMENT ON FUNCTION flux.auditer() IS
  * event), named audit_* so that they are told apart from the workflow's.
  */
 CREATE TRIGGER audit_insertion AFTER INSERT ON flux.orientation REFERENCING NEW TABLE AS nouvelles
-	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id', 'motif');
+	FOR EACH STATEMENT
+	WHEN (NOT flux.restauration('flux.orientation'))
+	EXECUTE FUNCTION flux.auditer('id', 'motif');
 CREATE TRIGGER audit_modification AFTER UPDATE ON flux.orientation REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id', 'motif');
 CREATE TRIGGER audit_suppression AFTER DELETE ON flux.orientation REFERENCING OLD TABLE AS anciennes
@@ -157,7 +159,9 @@ CREATE TRIGGER audit_troncature AFTER TRUNCATE ON flux.orientation
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
 
 CREATE TRIGGER audit_insertion AFTER INSERT ON flux.candidature REFERENCING NEW TABLE AS nouvelles
-	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id', 'nud', 'critere_priorite', 'personnes', 'ressources',
+	FOR EACH STATEMENT
+	WHEN (NOT flux.restauration('flux.candidature'))
+	EXECUTE FUNCTION flux.auditer('id', 'nud', 'critere_priorite', 'personnes', 'ressources',
 													 'aide_logement', 'motif_caleol', 'motif_refus', 'justificatif_refus');
 CREATE TRIGGER audit_modification AFTER UPDATE ON flux.candidature REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id', 'nud', 'critere_priorite', 'personnes', 'ressources',
@@ -169,7 +173,9 @@ CREATE TRIGGER audit_troncature AFTER TRUNCATE ON flux.candidature
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
 
 CREATE TRIGGER audit_insertion AFTER INSERT ON flux.vacance REFERENCING NEW TABLE AS nouvelles
-	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
+	FOR EACH STATEMENT
+	WHEN (NOT flux.restauration('flux.vacance'))
+	EXECUTE FUNCTION flux.auditer('id');
 CREATE TRIGGER audit_modification AFTER UPDATE ON flux.vacance REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
 CREATE TRIGGER audit_suppression AFTER DELETE ON flux.vacance REFERENCING OLD TABLE AS anciennes
@@ -178,7 +184,9 @@ CREATE TRIGGER audit_troncature AFTER TRUNCATE ON flux.vacance
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
 
 CREATE TRIGGER audit_insertion AFTER INSERT ON flux.convention REFERENCING NEW TABLE AS nouvelles
-	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
+	FOR EACH STATEMENT
+	WHEN (NOT flux.restauration('flux.convention'))
+	EXECUTE FUNCTION flux.auditer('id');
 CREATE TRIGGER audit_modification AFTER UPDATE ON flux.convention REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
 CREATE TRIGGER audit_suppression AFTER DELETE ON flux.convention REFERENCING OLD TABLE AS anciennes
@@ -187,7 +195,9 @@ CREATE TRIGGER audit_troncature AFTER TRUNCATE ON flux.convention
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
 
 CREATE TRIGGER audit_insertion AFTER INSERT ON flux.parametre_annuel REFERENCING NEW TABLE AS nouvelles
-	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('bailleur_id,departement,annee');
+	FOR EACH STATEMENT
+	WHEN (NOT flux.restauration('flux.parametre_annuel'))
+	EXECUTE FUNCTION flux.auditer('bailleur_id,departement,annee');
 CREATE TRIGGER audit_modification AFTER UPDATE ON flux.parametre_annuel REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('bailleur_id,departement,annee');
 CREATE TRIGGER audit_suppression AFTER DELETE ON flux.parametre_annuel REFERENCING OLD TABLE AS anciennes
@@ -196,7 +206,9 @@ CREATE TRIGGER audit_troncature AFTER TRUNCATE ON flux.parametre_annuel
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('bailleur_id,departement,annee');
 
 CREATE TRIGGER audit_insertion AFTER INSERT ON flux.partenaire REFERENCING NEW TABLE AS nouvelles
-	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('login');
+	FOR EACH STATEMENT
+	WHEN (NOT flux.restauration('flux.partenaire'))
+	EXECUTE FUNCTION flux.auditer('login');
 CREATE TRIGGER audit_modification AFTER UPDATE ON flux.partenaire REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('login');
 CREATE TRIGGER audit_suppression AFTER DELETE ON flux.partenaire REFERENCING OLD TABLE AS anciennes

@@ -169,7 +169,9 @@ COMMENT ON FUNCTION flux.reservation_verifier() IS
 
 CREATE TRIGGER reservation_verifier
 	BEFORE INSERT OR UPDATE ON flux.reservation
-	FOR EACH ROW EXECUTE FUNCTION flux.reservation_verifier();
+	FOR EACH ROW
+	WHEN (NOT flux.restauration('flux.reservation'))
+	EXECUTE FUNCTION flux.reservation_verifier();
 
 --------------------------------------------------------------------------
 -- The loan-guarantee cap of an operation (Ornex art. 3)
@@ -306,7 +308,9 @@ COMMENT ON FUNCTION flux.reservation_verifier_garanties() IS
 CREATE TRIGGER reservation_verifier_garanties_insertion
 	AFTER INSERT ON flux.reservation
 	REFERENCING NEW TABLE AS nouvelles
-	FOR EACH STATEMENT EXECUTE FUNCTION flux.reservation_verifier_garanties();
+	FOR EACH STATEMENT
+	WHEN (NOT flux.restauration('flux.reservation'))
+	EXECUTE FUNCTION flux.reservation_verifier_garanties();
 
 CREATE TRIGGER reservation_verifier_garanties_modification
 	AFTER UPDATE ON flux.reservation
@@ -334,7 +338,9 @@ COMMENT ON FUNCTION flux.garantie_programme_verifier() IS
 
 CREATE TRIGGER garantie_programme_verifier
 	AFTER INSERT OR UPDATE OR DELETE ON flux.garantie_programme
-	FOR EACH ROW EXECUTE FUNCTION flux.garantie_programme_verifier();
+	FOR EACH ROW
+	WHEN (NOT flux.restauration('flux.garantie_programme'))
+	EXECUTE FUNCTION flux.garantie_programme_verifier();
 
 --------------------------------------------------------------------------
 -- Conventions still in stock after 24 November 2023, and the préfet
@@ -553,7 +559,9 @@ COMMENT ON FUNCTION flux.mise_en_demeure_verifier() IS
 
 CREATE TRIGGER mise_en_demeure_verifier
 	BEFORE INSERT OR UPDATE ON flux.mise_en_demeure
-	FOR EACH ROW EXECUTE FUNCTION flux.mise_en_demeure_verifier();
+	FOR EACH ROW
+	WHEN (NOT flux.restauration('flux.mise_en_demeure'))
+	EXECUTE FUNCTION flux.mise_en_demeure_verifier();
 
 -- every stock convention still in force after the deadline of the law;
 -- those that stay in stock by law (defence, internal security, public

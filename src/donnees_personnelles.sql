@@ -83,7 +83,9 @@ SELECT pg_catalog.pg_extension_config_dump('flux.pseudonymisation', '');
 SELECT pg_catalog.pg_extension_config_dump('flux.pseudonymisation_id_seq', '');
 
 CREATE TRIGGER audit_insertion AFTER INSERT ON flux.pseudonymisation REFERENCING NEW TABLE AS nouvelles
-	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
+	FOR EACH STATEMENT
+	WHEN (NOT flux.restauration('flux.pseudonymisation'))
+	EXECUTE FUNCTION flux.auditer('id');
 CREATE TRIGGER audit_modification AFTER UPDATE ON flux.pseudonymisation REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles
 	FOR EACH STATEMENT EXECUTE FUNCTION flux.auditer('id');
 CREATE TRIGGER audit_suppression AFTER DELETE ON flux.pseudonymisation REFERENCING OLD TABLE AS anciennes

@@ -775,7 +775,9 @@ COMMENT ON FUNCTION flux.convention_verifier() IS
 
 CREATE TRIGGER convention_verifier
 	BEFORE INSERT OR UPDATE ON flux.convention
-	FOR EACH ROW EXECUTE FUNCTION flux.convention_verifier();
+	FOR EACH ROW
+	WHEN (NOT flux.restauration('flux.convention'))
+	EXECUTE FUNCTION flux.convention_verifier();
 
 COMMENT ON COLUMN flux.convention.taux_contrepartie IS
 	'Part of the share granted for a land or funding contribution (not a loan guarantee); NULL = none';

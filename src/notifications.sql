@@ -107,7 +107,9 @@ COMMENT ON FUNCTION flux.orientation_notifier() IS
 
 CREATE TRIGGER orientation_notifier_insertion
 	AFTER INSERT ON flux.orientation REFERENCING NEW TABLE AS nouvelles
-	FOR EACH STATEMENT EXECUTE FUNCTION flux.orientation_notifier();
+	FOR EACH STATEMENT
+	WHEN (NOT flux.restauration('flux.orientation'))
+	EXECUTE FUNCTION flux.orientation_notifier();
 
 CREATE TRIGGER orientation_notifier_modification
 	AFTER UPDATE ON flux.orientation REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles

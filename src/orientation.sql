@@ -249,7 +249,9 @@ COMMENT ON FUNCTION flux.orientation_compter() IS
 
 CREATE TRIGGER orientation_compter_insertion
 	AFTER INSERT ON flux.orientation REFERENCING NEW TABLE AS nouvelles
-	FOR EACH STATEMENT EXECUTE FUNCTION flux.orientation_compter();
+	FOR EACH STATEMENT
+	WHEN (NOT flux.restauration('flux.orientation'))
+	EXECUTE FUNCTION flux.orientation_compter();
 
 CREATE TRIGGER orientation_compter_modification
 	AFTER UPDATE ON flux.orientation REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles
@@ -365,7 +367,9 @@ COMMENT ON FUNCTION flux.segment_moins_attractif_verifier() IS
 
 CREATE TRIGGER segment_moins_attractif_verifier
 	BEFORE INSERT OR UPDATE ON flux.segment_moins_attractif
-	FOR EACH ROW EXECUTE FUNCTION flux.segment_moins_attractif_verifier();
+	FOR EACH ROW
+	WHEN (NOT flux.restauration('flux.segment_moins_attractif'))
+	EXECUTE FUNCTION flux.segment_moins_attractif_verifier();
 
 -- does a unit of these segments (flux.segments) belong to the combination?
 CREATE FUNCTION flux.dans_combinaison(combinaison jsonb, segments text[]) RETURNS boolean

@@ -124,7 +124,9 @@ COMMENT ON FUNCTION flux.partenaire_verifier() IS
 	'Trigger of flux.partenaire: the login exists, is a member of flux_reservataire or flux_epci as its mapping says, and is neither a superuser nor BYPASSRLS';
 
 CREATE TRIGGER partenaire_verifier BEFORE INSERT OR UPDATE ON flux.partenaire
-	FOR EACH ROW EXECUTE FUNCTION flux.partenaire_verifier();
+	FOR EACH ROW
+	WHEN (NOT flux.restauration('flux.partenaire'))
+	EXECUTE FUNCTION flux.partenaire_verifier();
 
 --------------------------------------------------------------------------
 -- Who is calling

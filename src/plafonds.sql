@@ -183,7 +183,9 @@ COMMENT ON FUNCTION flux.convention_verifier_plafonds() IS
 
 CREATE TRIGGER convention_verifier_plafonds
 	BEFORE INSERT OR UPDATE ON flux.convention
-	FOR EACH ROW EXECUTE FUNCTION flux.convention_verifier_plafonds();
+	FOR EACH ROW
+	WHEN (NOT flux.restauration('flux.convention'))
+	EXECUTE FUNCTION flux.convention_verifier_plafonds();
 
 --------------------------------------------------------------------------
 -- The état des lieux before converting to flux (stock reservations)

@@ -184,7 +184,9 @@ COMMENT ON FUNCTION flux.rpls_ligne_nettoyer() IS
 
 CREATE TRIGGER rpls_ligne_nettoyer
 	BEFORE INSERT ON flux.rpls_ligne
-	FOR EACH STATEMENT EXECUTE FUNCTION flux.rpls_ligne_nettoyer();
+	FOR EACH STATEMENT
+	WHEN (NOT flux.restauration('flux.rpls_ligne'))
+	EXECUTE FUNCTION flux.rpls_ligne_nettoyer();
 
 --------------------------------------------------------------------------
 -- The communes, from INSEE's Code officiel géographique

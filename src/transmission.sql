@@ -542,7 +542,9 @@ COMMENT ON FUNCTION flux.transmission_figer() IS
 
 CREATE TRIGGER transmission_figer
 	AFTER INSERT ON flux.transmission_bilan
-	FOR EACH ROW EXECUTE FUNCTION flux.transmission_figer();
+	FOR EACH ROW
+	WHEN (NOT flux.restauration('flux.transmission_bilan'))
+	EXECUTE FUNCTION flux.transmission_figer();
 
 /*
  * flux.transmission_figee: a transmission frozen keeps its recipient, its

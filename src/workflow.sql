@@ -359,7 +359,9 @@ COMMENT ON FUNCTION flux.orientation_estampiller() IS
 
 CREATE TRIGGER orientation_estampiller
 	BEFORE INSERT ON flux.orientation
-	FOR EACH ROW EXECUTE FUNCTION flux.orientation_estampiller();
+	FOR EACH ROW
+	WHEN (NOT flux.restauration('flux.orientation'))
+	EXECUTE FUNCTION flux.orientation_estampiller();
 
 CREATE FUNCTION flux.orientation_verifier_insertion() RETURNS trigger
 	LANGUAGE plpgsql
@@ -469,7 +471,9 @@ COMMENT ON FUNCTION flux.orientation_verifier_insertion() IS
 
 CREATE TRIGGER orientation_verifier_insertion
 	AFTER INSERT ON flux.orientation REFERENCING NEW TABLE AS nouvelles
-	FOR EACH STATEMENT EXECUTE FUNCTION flux.orientation_verifier_insertion();
+	FOR EACH STATEMENT
+	WHEN (NOT flux.restauration('flux.orientation'))
+	EXECUTE FUNCTION flux.orientation_verifier_insertion();
 
 /*
  * A change: only the transitions of flux.etats_suivants; an answer after
@@ -524,7 +528,9 @@ COMMENT ON FUNCTION flux.orientation_historiser() IS
 
 CREATE TRIGGER orientation_historiser_insertion
 	AFTER INSERT ON flux.orientation REFERENCING NEW TABLE AS nouvelles
-	FOR EACH STATEMENT EXECUTE FUNCTION flux.orientation_historiser();
+	FOR EACH STATEMENT
+	WHEN (NOT flux.restauration('flux.orientation'))
+	EXECUTE FUNCTION flux.orientation_historiser();
 
 CREATE TRIGGER orientation_historiser_modification
 	AFTER UPDATE ON flux.orientation REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles
@@ -647,11 +653,11 @@ COMMENT ON FUNCTION flux.candidature_avant_insertion() IS
 CREATE TRIGGER candidature_avant_insertion
 	BEFORE INSERT ON flux.candidature
 	FOR EACH ROW
-	WHEN (num_nonnulls(NEW.date_caleol, NEW.decision_caleol, NEW.rang_caleol, NEW.date_proposition,
+	WHEN (NOT flux.restauration('flux.candidature') AND (num_nonnulls(NEW.date_caleol, NEW.decision_caleol, NEW.rang_caleol, NEW.date_proposition,
 					   NEW.taux_effort, NEW.typologie_adaptee, NEW.offre_adaptee, NEW.echeance_reponse_menage,
 					   NEW.reponse_menage, NEW.date_reponse_menage, NEW.refus_valide_le, NEW.date_bail) > 0
 		  OR NEW.refus_illegitime
-		  OR pg_catalog.current_setting('transaction_isolation') <> 'read committed')
+		  OR pg_catalog.current_setting('transaction_isolation') <> 'read committed'))
 	EXECUTE FUNCTION flux.candidature_avant_insertion();
 
 CREATE FUNCTION flux.candidature_apres_insertion() RETURNS trigger
@@ -777,7 +783,9 @@ COMMENT ON FUNCTION flux.candidature_apres_insertion() IS
 
 CREATE TRIGGER candidature_apres_insertion
 	AFTER INSERT ON flux.candidature REFERENCING NEW TABLE AS nouvelles
-	FOR EACH STATEMENT EXECUTE FUNCTION flux.candidature_apres_insertion();
+	FOR EACH STATEMENT
+	WHEN (NOT flux.restauration('flux.candidature'))
+	EXECUTE FUNCTION flux.candidature_apres_insertion();
 
 /*
  * A candidate's steps: the CALEOL's decision, the proposal (effort rate,
@@ -1536,5 +1544,5 @@ COMMENT ON FUNCTION flux.historique_origine() IS
 
 CREATE TRIGGER historique_origine
 	BEFORE INSERT ON flux.orientation_historique
-	FOR EACH ROW WHEN (NEW.origine IS DISTINCT FROM 'utilisateur')
+	FOR EACH ROW WHEN (NOT flux.restauration('flux.orientation_historique') AND (NEW.origine IS DISTINCT FROM 'utilisateur'))
 	EXECUTE FUNCTION flux.historique_origine();
