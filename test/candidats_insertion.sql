@@ -104,8 +104,8 @@ SELECT is((SELECT array_agg(t.tgname || ' ' || CASE WHEN t.tgtype & 1 = 1 THEN '
 								 || CASE WHEN t.tgqual IS NOT NULL THEN ' when' ELSE '' END ORDER BY t.tgname)
 			 FROM pg_trigger t WHERE t.tgrelid = 'flux.candidature'::regclass AND NOT t.tgisinternal
 			   AND t.tgtype & 4 = 4 AND t.tgname LIKE 'candidature%'),
-	'{"candidature_apres_insertion statement","candidature_avant_insertion row when"}'::text[],
-	'on INSERT: a row trigger fired only when needed, and the statement trigger');
+	'{"candidature_apres_insertion statement when","candidature_avant_insertion row when"}'::text[],
+	'on INSERT: a row trigger fired only when needed, and the statement trigger (but for a restore''s COPY)');
 -- row by row, in one session: 297 candidates, one INSERT each
 INSERT INTO logement (id, bailleur_id, ident_int, depcom, qpv, typeconst, nbpiece, finan, conv, locat)
 SELECT 1000 + i, 1, 'M' || i, '74218', false, 'C', 3, 13, true, 2000 FROM generate_series(1, 99) i;

@@ -46,8 +46,8 @@ SELECT is(ARRAY['30'::flux.taux::text, '30%'::flux.taux::text, '30 %'::flux.taux
 -- catalog: every kernel immutable, strict, parallel safe; the opclasses valid
 -- (the sweep and its flag, src/echeance.c, are the workflow's, not kernels)
 SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'flux'::regnamespace AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c') AND prorettype <> 'trigger'::regtype
-            AND proname NOT IN ('appliquer_echeances', 'origine_courante')
-            AND (provolatile <> 'i' OR proparallel <> 's')), 0::bigint, 'every C function but the trigger and the sweep is IMMUTABLE and PARALLEL SAFE');
+            AND proname NOT IN ('appliquer_echeances', 'origine_courante', 'version', 'restauration')
+            AND (provolatile <> 'i' OR proparallel <> 's')), 0::bigint, 'every C function but the trigger, the sweep, version and restauration (STABLE: they read the loaded library and the session) is IMMUTABLE and PARALLEL SAFE');
 SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'flux'::regnamespace AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c') AND prorettype <> 'trigger'::regtype
             AND proname NOT IN ('appliquer_echeances', 'origine_courante')
             AND NOT proisstrict AND proname NOT IN ('classer', 'typologie_adaptee', 'decompte_etapes_ajouter', 'decompte_etapes_combiner', 'jours_feries', 'zone_de', 'audit_ecart', 'rpls_formats_valides')),
