@@ -128,12 +128,13 @@ flux_ensure_packages() {
 # PG_CFLAGS comes from the environment (CI sets -Werror); with_llvm=no skips
 # the LLVM bitcode step that would need clang.
 #
-# Against a throwaway cluster the extension is installed into a staging folder,
-# $FLUX_STAGE (tmp_install/ of the checkout), never into the system's
-# PostgreSQL: the cluster points its extension_destdir there (a setting of
-# Debian's PostgreSQL that is searched first for control files, scripts and
-# '$libdir' modules).  Only against an existing server (PGHOST, PGPORT or
-# PGDATABASE set) does it run a real `make install`, and it says so.
+# The extension is installed into a staging folder, $FLUX_STAGE (tmp_install/
+# of the checkout), never into the system's PostgreSQL: the throwaway cluster
+# points its extension_destdir there (a setting of Debian's PostgreSQL that is
+# searched first for control files, scripts and '$libdir' modules).  Only
+# `make install` installs.  Against an existing server (PGHOST, PGPORT or
+# PGDATABASE set) nothing is installed at all: flux_check_available then
+# stops, saying how, unless that server already offers this release.
 FLUX_STAGE=$FLUX_ROOT/tmp_install
 
 flux_build_install() {
@@ -149,22 +150,47 @@ flux_build_install() {
 		return 1
 	fi
 	if flux_external_db; then
-		flux_say "installing flux into the system's PostgreSQL: $("$PG_CONFIG" --sharedir)/extension (an existing server was given)"
-	else
-		rm -rf "$FLUX_STAGE"
-		dest=$FLUX_STAGE
-		flux_say "installing flux into the staging folder $FLUX_STAGE (the system's PostgreSQL is left alone)"
+		flux_say "an existing server was given: flux is built, not installed (the system's PostgreSQL is left alone; 'sudo make install' installs)"
+		return 0
 	fi
+	rm -rf "$FLUX_STAGE"
+	dest=$FLUX_STAGE
+	flux_say "installing flux into the staging folder $FLUX_STAGE (the system's PostgreSQL is left alone)"
 	if ! make -C "$FLUX_ROOT" install PG_CONFIG="$PG_CONFIG" with_llvm=no \
-		PG_CFLAGS="${PG_CFLAGS:-}" ${dest:+DESTDIR="$dest"} >"$log" 2>&1 </dev/null; then
+		PG_CFLAGS="${PG_CFLAGS:-}" DESTDIR="$dest" >"$log" 2>&1 </dev/null; then
 		cat "$log" >&2
-		[[ -z $dest ]] && ((EUID != 0)) && flux_warn "make install writes into $("$PG_CONFIG" --pkglibdir): run as root (sudo)"
-		flux_warn "install failed (make output above)"
+		flux_warn "install into the staging folder failed (make output above)"
 		return 1
 	fi
 	# the server (user postgres) reads the staging folder
-	[[ -n $dest ]] && chmod -R a+rX "$dest"
+	chmod -R a+rX "$dest"
 	return 0
+}
+
+# The release of the checkout (flux.control's default_version).
+flux_version() {
+	sed -n "s/^default_version = '\(.*\)'/\1/p" "$FLUX_ROOT/flux.control"
+}
+
+# On an existing server: stop unless it offers this checkout's release of
+# flux (nothing was installed there by these scripts).
+flux_check_available() {
+	local v offered destdir
+	v=$(flux_version)
+	offered=$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_catalog.pg_available_extension_versions WHERE name = 'flux' AND version = '$v'" </dev/null 2>&1) ||
+		flux_die "cannot reach the server (PGHOST=${PGHOST:-} PGPORT=${PGPORT:-}): $offered"
+	[[ $offered == 1 ]] && return 0
+	# pg_available_extension_versions reads the share directory only, not
+	# Debian's extension_destdir: a server pointed at a staging folder is
+	# taken at its word (CREATE EXTENSION will tell)
+	destdir=$(psql -X -At -d postgres -c "SELECT current_setting('extension_destdir', true)" </dev/null 2>/dev/null) || destdir=
+	if [[ -n $destdir ]]; then
+		flux_say "the server also reads extensions from its extension_destdir, $destdir: flux $v not checked there"
+		return 0
+	fi
+	flux_warn "the server (PGHOST=${PGHOST:-} PGPORT=${PGPORT:-}) does not offer flux $v"
+	flux_warn "install it there first, on the server's machine: sudo make install (or the package postgresql-15-flux)"
+	exit 1
 }
 
 # --------------------------------------------------------------------------
@@ -294,6 +320,7 @@ flux_with_cluster() {
 	local rc
 	if flux_external_db; then
 		flux_say "using the existing server (PGHOST=${PGHOST:-} PGPORT=${PGPORT:-} PGDATABASE=${PGDATABASE:-})"
+		flux_check_available
 		"$@"
 		return
 	fi
